@@ -1,0 +1,18 @@
+"""Multimodal skin lesion classification with scikit-learn estimators.
+
+The two estimators of Yap, Yolland & Tschandl (2018), "Multimodal skin lesion
+classification using deep learning": a fusion net over dermoscopic images,
+clinical images and patient metadata, and a random forest on the metadata.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .forest import MetadataForestClassifier
+from .neural import MultimodalLesionClassifier
+
+try:
+    __version__ = version("skmultimodal")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["MetadataForestClassifier", "MultimodalLesionClassifier", "__version__"]

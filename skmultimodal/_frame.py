@@ -1,0 +1,187 @@
+"""The lesion frame: one row per lesion, image paths and metadata in columns.
+
+Every estimator of the package validates its input through this module, so
+that the rules of the data contract (which columns hold what, how bad rows are
+reported) are written once.
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
+
+IMAGE_MODALITIES = ("dermoscopic", "clinical")
+MODALITIES = IMAGE_MODALITIES + ("metadata",)
+
+# Listing a few hundred offending rows in one message helps nobody; the count
+# is always given in full.
+_MAX_LISTED = 10
+
+
+def format_rows(labels, max_listed=_MAX_LISTED):
+    """Return ``"'a', 'b', ... (12 rows)"`` for an error message."""
+    labels = list(labels)
+    shown = ", ".join(repr(_plain(label)) for label in labels[:max_listed])
+    if len(labels) > max_listed:
+        shown += f", ... ({len(labels)} rows in all)"
+    return shown
+
+
+def _plain(value):
+    """Numpy scalars print as ``np.int64(3)`` under numpy 2; users wrote 3."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_modalities(modalities):
+    """Validate the ``modalities`` parameter; return them in canonical order.
+
+    A single string is taken as one modality, since ``modalities="clinical"``
+    can only mean that.
+    """
+    if isinstance(modalities, str):
+        modalities = (modalities,)
+    try:
+        requested = list(modalities)
+    except TypeError:
+        raise TypeError(
+            f"modalities must be a sequence of names from {MODALITIES}, "
+            f"got {modalities!r}."
+        ) from None
+    unknown = [m for m in requested if m not in MODALITIES]
+    if unknown:
+        raise ValueError(
+            f"Unknown modality name(s) {unknown}; choose a non-empty subset of "
+            f"{list(MODALITIES)}."
+        )
+    if not requested:
+        raise ValueError(
+            f"modalities is empty; choose a non-empty subset of {list(MODALITIES)}."
+        )
+    if len(set(requested)) != len(requested):
+        raise ValueError(f"modalities lists a name twice: {requested}.")
+    return tuple(m for m in MODALITIES if m in requested)
+
+
+def validate_lesion_frame(estimator, X, *, reset):
+    """Return ``X`` as a DataFrame, recording or checking its columns.
+
+    DataFrames are used as they are (image path and categorical columns stay
+    untouched). Arrays are accepted for metadata-only use, their columns then
+    being named by position. ``n_features_in_`` and ``feature_names_in_`` are
+    set when ``reset`` is true and checked against otherwise, with
+    scikit-learn's own messages naming unseen and missing columns.
+    """
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                "of 1 is required: the lesion frame has no rows."
+            )
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                "of 1 is required: the lesion frame has no columns."
+            )
+        if X.columns.has_duplicates:
+            duplicated = list(X.columns[X.columns.duplicated()].unique())
+            raise ValueError(
+                f"The lesion frame has duplicated column names {duplicated}; "
+                "rename them so that every column can be addressed by name."
+            )
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+        return X
+    array = validate_data(
+        estimator, X, reset=reset, dtype=None, ensure_all_finite="allow-nan"
+    )
+    return pd.DataFrame(array)
+
+
+def metadata_columns_of(X, metadata_columns, image_columns):
+    """Resolve ``metadata_columns`` (``None`` = every non-image column)."""
+    if metadata_columns is None:
+        image_columns = set(image_columns)
+        return [c for c in X.columns if c not in image_columns]
+    if isinstance(metadata_columns, str):
+        metadata_columns = [metadata_columns]
+    columns = list(metadata_columns)
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise KeyError(
+            f"metadata_columns {missing} are not in the lesion frame, whose columns "
+            f"are {list(X.columns)}. Fix the names or pass metadata_columns=None "
+            "to use every non-image column."
+        )
+    return columns
+
+
+def require_columns(X, columns, reason):
+    """Raise a KeyError naming every column of ``columns`` absent from ``X``."""
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise KeyError(
+            f"The lesion frame has no column {missing[0]!r}"
+            + (f" (nor {missing[1:]})" if len(missing) > 1 else "")
+            + f", which {reason}. Its columns are {list(X.columns)}."
+        )
+
+
+def image_paths(X, column, image_root=None):
+    """Return the paths of ``X[column]`` as strings, resolved against ``image_root``.
+
+    Raises a ValueError listing the rows without a path.
+    """
+    values = X[column]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = X.index[missing]
+        raise ValueError(
+            f"{len(rows)} row(s) have no image in column {column!r}: rows "
+            f"{format_rows(rows)}. Drop these rows, fill in the paths, or leave "
+            f"{column!r} out of `modalities`."
+        )
+    paths = []
+    for value in values:
+        path = os.fspath(value)
+        if image_root is not None and not os.path.isabs(path):
+            path = os.path.join(os.fspath(image_root), path)
+        paths.append(path)
+    return paths
+
+
+def check_lesion_labels(y, index):
+    """Validate class labels; return them as a 1-d numpy array.
+
+    ``index`` gives the frame's row labels, so that the rows with missing
+    labels can be named.
+    """
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None: pass "
+            "the diagnosis of every lesion as class labels."
+        )
+    y = column_or_1d(y, warn=True)
+    if len(y) != len(index):
+        raise ValueError(
+            f"X has {len(index)} rows but y has {len(y)} labels; they must "
+            "match one to one."
+        )
+    missing = np.asarray(pd.isna(y), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"{missing.sum()} label(s) in y are missing (NaN/None), at rows "
+            f"{format_rows(index[missing])}. Drop these lesions or give them a "
+            "label."
+        )
+    if y.dtype.kind == "O" and all(isinstance(v, str) for v in y):
+        # pandas' string dtype arrives as an object array of str.
+        y = y.astype(str)
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(
+            f"Training needs lesions of at least 2 classes, but y holds only 1 "
+            f"class: {_plain(classes[0])!r}."
+        )
+    return y

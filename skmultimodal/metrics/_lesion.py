@@ -1,0 +1,215 @@
+"""The metrics of Yap et al. (2018): mAP, top-1 accuracy and two ROC AUCs.
+
+Every metric takes the true labels, a probability matrix and the class labels
+of that matrix's columns (an estimator's ``classes_``), so that no metric ever
+guesses which column is which class.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+MELANOMA = "melanoma"
+CANCERS = ("melanoma", "bcc", "scc")
+
+
+def _check_scores(y_true, y_proba, labels):
+    y_true = np.asarray(y_true)
+    y_proba = np.asarray(y_proba, dtype=float)
+    labels = np.asarray(labels)
+    if y_true.ndim != 1:
+        raise ValueError(f"y_true must be 1-d, got shape {y_true.shape}.")
+    if y_proba.ndim != 2:
+        raise ValueError(
+            f"y_proba must be a 2-d matrix of class probabilities, got shape "
+            f"{y_proba.shape}."
+        )
+    if len(y_true) != len(y_proba):
+        raise ValueError(
+            f"y_true has {len(y_true)} labels but y_proba has {len(y_proba)} rows."
+        )
+    if labels.ndim != 1 or len(labels) != y_proba.shape[1]:
+        raise ValueError(
+            f"labels must name each of the {y_proba.shape[1]} columns of y_proba, "
+            f"got {labels.tolist()}."
+        )
+    if len(np.unique(labels)) != len(labels):
+        raise ValueError(f"labels lists a class twice: {labels.tolist()}.")
+    return y_true, y_proba, labels
+
+
+def _column(y_proba, labels, label):
+    """Probability column of ``label``; zeros when the model never saw it."""
+    position = np.flatnonzero(labels == label)
+    return y_proba[:, position[0]] if len(position) else np.zeros(len(y_proba))
+
+
+def mean_average_precision(y_true, y_proba, labels):
+    """Mean over classes of the one-vs-rest average precision.
+
+    The mean runs over the classes present in ``y_true``: a class without a
+    single positive case has no defined average precision. A class present in
+    ``y_true`` but absent from ``labels`` (the model never saw it) counts with
+    a probability of zero for every case.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``, e.g. an estimator's
+        ``classes_``.
+
+    Returns
+    -------
+    score : float
+        Mean average precision, between 0 and 1.
+
+    See Also
+    --------
+    sklearn.metrics.average_precision_score : the per-class score.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import mean_average_precision
+    >>> y_true = ["nevus", "melanoma", "nevus", "bcc"]
+    >>> y_proba = [[0.1, 0.2, 0.7], [0.1, 0.6, 0.3], [0.2, 0.1, 0.7], [0.5, 0.3, 0.2]]
+    >>> mean_average_precision(y_true, y_proba, ["bcc", "melanoma", "nevus"])
+    1.0
+    """
+    y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
+    present = np.unique(y_true)
+    precisions = [
+        average_precision_score(y_true == label, _column(y_proba, labels, label))
+        for label in present
+    ]
+    return float(np.mean(precisions))
+
+
+def _binary_auc(positive, score, what):
+    if positive.all() or not positive.any():
+        warnings.warn(
+            f"{what} is undefined when y_true holds "
+            f"{'only' if positive.all() else 'no'} positive cases; returning NaN.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+        return float("nan")
+    return float(roc_auc_score(positive, score))
+
+
+def melanoma_auc(y_true, y_proba, labels, *, melanoma=MELANOMA):
+    """ROC AUC of melanoma against every other class.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``.
+    melanoma : str, default="melanoma"
+        The label of the melanoma class.
+
+    Returns
+    -------
+    score : float
+        The area under the ROC curve; NaN, with an
+        :class:`~sklearn.exceptions.UndefinedMetricWarning`, when ``y_true``
+        has no melanoma or nothing else.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import melanoma_auc
+    >>> y_true = ["nevus", "melanoma", "nevus", "melanoma"]
+    >>> y_proba = [[0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.9, 0.1]]
+    >>> melanoma_auc(y_true, y_proba, ["melanoma", "nevus"])
+    1.0
+    """
+    y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
+    if melanoma not in labels:
+        raise ValueError(
+            f"melanoma_auc needs a probability column for {melanoma!r}; the "
+            f"columns are {labels.tolist()}. Pass `melanoma=` if your data names "
+            "it differently."
+        )
+    return _binary_auc(
+        y_true == melanoma, _column(y_proba, labels, melanoma), "Melanoma AUC"
+    )
+
+
+def cancer_auc(y_true, y_proba, labels, *, cancers=CANCERS):
+    """ROC AUC of any cancer (melanoma, BCC, SCC) against benign lesions.
+
+    A lesion's cancer score is the sum of the probabilities of the cancer
+    classes among ``labels``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``.
+    cancers : sequence of str, default=("melanoma", "bcc", "scc")
+        The malignant classes.
+
+    Returns
+    -------
+    score : float
+        The area under the ROC curve; NaN, with an
+        :class:`~sklearn.exceptions.UndefinedMetricWarning`, when ``y_true``
+        holds only cancers or only benign lesions.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import cancer_auc
+    >>> y_true = ["nevus", "bcc", "bkl", "melanoma"]
+    >>> y_proba = [[0.1, 0.2, 0.1, 0.6], [0.7, 0.1, 0.1, 0.1],
+    ...            [0.2, 0.6, 0.1, 0.1], [0.1, 0.1, 0.5, 0.3]]
+    >>> cancer_auc(y_true, y_proba, ["bcc", "bkl", "melanoma", "nevus"])
+    1.0
+    """
+    y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
+    cancers = list(cancers)
+    if not np.isin(labels, cancers).any():
+        raise ValueError(
+            f"cancer_auc needs a probability column for at least one of {cancers}; "
+            f"the columns are {labels.tolist()}. Pass `cancers=` if your data "
+            "names them differently."
+        )
+    score = y_proba[:, np.isin(labels, cancers)].sum(axis=1)
+    return _binary_auc(np.isin(y_true, cancers), score, "Cancer AUC")
+
+
+def top1_accuracy(y_true, y_proba, labels):
+    """Fraction of lesions whose most probable class is the true one.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``.
+
+    Returns
+    -------
+    score : float
+        Top-1 accuracy, between 0 and 1.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import top1_accuracy
+    >>> top1_accuracy(["bcc", "nevus"], [[0.9, 0.1], [0.8, 0.2]], ["bcc", "nevus"])
+    0.5
+    """
+    y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
+    return float(np.mean(labels[np.argmax(y_proba, axis=1)] == y_true))

@@ -1,0 +1,66 @@
+"""Scorers for ``cross_validate`` and ``GridSearchCV`` built on the lesion metrics."""
+
+import numpy as np
+
+# sklearn's scorer base class is private, but only its subclasses share one
+# predict_proba call between the scorers of a multi-metric evaluation; with
+# plain callables an image net would run inference once per metric.
+from sklearn.metrics._scorer import _BaseScorer
+
+from ._lesion import cancer_auc, mean_average_precision, melanoma_auc, top1_accuracy
+
+
+class _ProbabilityScorer(_BaseScorer):
+    """Score ``metric(y_true, estimator.predict_proba(X), estimator.classes_)``."""
+
+    def __init__(self, metric):
+        super().__init__(
+            score_func=metric, sign=1, kwargs={}, response_method="predict_proba"
+        )
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        proba = method_caller(estimator, "predict_proba", X)
+        classes = estimator.classes_
+        if proba.ndim == 1:
+            # sklearn keeps only the positive column for binary problems.
+            proba = np.column_stack([1.0 - proba, proba])
+        return self._score_func(y_true, proba, classes)
+
+    def __repr__(self):
+        return f"lesion_scorer({self._score_func.__name__})"
+
+
+def lesion_scorers():
+    """Scorers for the paper's four metrics, for ``scoring=`` in model selection.
+
+    All four are computed from one ``predict_proba`` call per evaluation and
+    use the estimator's ``classes_`` to read its probability columns, so they
+    keep working in a fold where a class is absent from the training or the
+    test part.
+
+    Returns
+    -------
+    scorers : dict
+        ``{"top1": ..., "map": ..., "auc_melanoma": ..., "auc_cancer": ...}``,
+        for top-1 accuracy, :func:`mean_average_precision`,
+        :func:`melanoma_auc` and :func:`cancer_auc`; greater is better for all.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_validate
+    >>> from skmultimodal.metrics import lesion_scorers
+    >>> X, y = make_classification(n_samples=200, n_informative=4, n_classes=3,
+    ...                            random_state=0)
+    >>> y = [["nevus", "melanoma", "bcc"][i] for i in y]
+    >>> scores = cross_validate(LogisticRegression(), X, y, scoring=lesion_scorers())
+    >>> sorted(key for key in scores if key.startswith("test_"))
+    ['test_auc_cancer', 'test_auc_melanoma', 'test_map', 'test_top1']
+    """
+    return {
+        "top1": _ProbabilityScorer(top1_accuracy),
+        "map": _ProbabilityScorer(mean_average_precision),
+        "auc_melanoma": _ProbabilityScorer(melanoma_auc),
+        "auc_cancer": _ProbabilityScorer(cancer_auc),
+    }

@@ -1,0 +1,17 @@
+"""The fusion network of Yap et al. (2018) and its scikit-learn estimator."""
+
+from ._backbones import PretrainedWeightsUnavailable, build_tower
+from ._classifier import MultimodalLesionClassifier
+from ._data import LesionDataset
+from ._module import FusionHead, FusionNet
+from ._net import LesionNet
+
+__all__ = [
+    "FusionHead",
+    "FusionNet",
+    "LesionDataset",
+    "LesionNet",
+    "MultimodalLesionClassifier",
+    "PretrainedWeightsUnavailable",
+    "build_tower",
+]

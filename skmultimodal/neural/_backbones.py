@@ -1,0 +1,197 @@
+"""Image towers: torchvision classification models without their classifier."""
+
+import copy
+import difflib
+import os
+from urllib.parse import urlparse
+
+import torch
+import torchvision
+from torch import nn
+
+# torchvision's ImageNet statistics, used when no weights enum says otherwise.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+# Auxiliary classifiers only matter for their own training recipe; without
+# them these models return plain logits in training mode too.
+_MODEL_KWARGS = {
+    "googlenet": {"aux_logits": False, "init_weights": True},
+    "inception_v3": {"aux_logits": False, "init_weights": True},
+}
+_AUXILIARY_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
+
+
+class PretrainedWeightsUnavailable(OSError):
+    """The pretrained weights could not be downloaded and are not cached."""
+
+
+def build_tower(backbone, weights, image_size):
+    """Build one image tower.
+
+    Parameters
+    ----------
+    backbone : str or torch.nn.Module
+        A torchvision classification model name, or a module mapping
+        ``(n, 3, s, s)`` images to features (deep-copied, never modified).
+    weights : str, os.PathLike or None
+        A weights enum member name of the torchvision model (``"DEFAULT"``,
+        ``"IMAGENET1K_V1"``, ...), a local state dict file, or ``None`` for
+        random initialisation. With a module, ``"DEFAULT"`` keeps the
+        module's own parameters.
+    image_size : int
+        Input side, used to measure a module's feature width.
+
+    Returns
+    -------
+    tower : torch.nn.Module
+        Maps images to ``(n, n_features)`` feature vectors.
+    n_features : int
+        Width of the feature vector.
+    normalization : tuple of (tuple, tuple)
+        Channel mean and standard deviation the weights expect.
+    """
+    if isinstance(backbone, nn.Module):
+        return _module_tower(backbone, weights, image_size)
+    if not isinstance(backbone, str):
+        raise TypeError(
+            "backbone must be a torchvision model name such as 'resnet50' or a "
+            f"torch.nn.Module, got {type(backbone).__name__}."
+        )
+    names = torchvision.models.list_models(module=torchvision.models)
+    if backbone not in names:
+        close = difflib.get_close_matches(backbone, names, n=3)
+        hint = f" Did you mean {close}?" if close else ""
+        raise ValueError(
+            f"Unknown backbone {backbone!r}: not a torchvision classification "
+            f"model.{hint} See torchvision.models.list_models()."
+        )
+    model = torchvision.models.get_model(
+        backbone, weights=None, **_MODEL_KWARGS.get(backbone, {})
+    )
+    n_features, classifier = _remove_classifier(model, backbone)
+    # Full state dicts carry the classifier, which the tower no longer has.
+    ignored = _AUXILIARY_PREFIXES + (classifier + ".",)
+    normalization = (IMAGENET_MEAN, IMAGENET_STD)
+    if weights is None:
+        pass
+    elif _is_weights_name(backbone, weights):
+        enum = torchvision.models.get_model_weights(backbone)[weights]
+        transforms = enum.transforms()
+        normalization = (tuple(transforms.mean), tuple(transforms.std))
+        _load_into(model, _download(enum, backbone), f"{enum} weights", ignored)
+    else:
+        state_dict = _read_state_dict(weights, backbone)
+        _load_into(model, state_dict, os.fspath(weights), ignored)
+    return nn.Sequential(model, nn.Flatten(1)), n_features, normalization
+
+
+def _module_tower(backbone, weights, image_size):
+    tower = copy.deepcopy(backbone)
+    if weights is None:
+        for module in tower.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+    elif not (isinstance(weights, str) and weights == "DEFAULT"):
+        state_dict = _read_state_dict(weights, "the backbone module")
+        _load_into(tower, state_dict, os.fspath(weights), ())
+    tower = nn.Sequential(tower, nn.Flatten(1))
+    was_training = tower.training
+    tower.eval()
+    with torch.no_grad():
+        probe = next(iter(tower.parameters()), torch.empty(0))
+        features = tower(torch.zeros(2, 3, image_size, image_size, dtype=probe.dtype))
+    tower.train(was_training)
+    return tower, int(features.shape[1]), (IMAGENET_MEAN, IMAGENET_STD)
+
+
+def _is_weights_name(backbone, weights):
+    if not isinstance(weights, str):
+        return False
+    try:
+        members = torchvision.models.get_model_weights(backbone).__members__
+    except ValueError:  # a model without published weights
+        members = {}
+    if weights in members:
+        return True
+    if os.path.exists(weights) or os.sep in weights or "." in weights:
+        return False
+    raise ValueError(
+        f"weights={weights!r} is neither a weights name of {backbone!r} "
+        f"({sorted(members) or 'it has none'}) nor an existing file. Pass one "
+        "of those names, the path of a state dict, or None for random "
+        "initialisation."
+    )
+
+
+def _remove_classifier(model, name):
+    """Replace the final 1000-way linear layer by the identity.
+
+    Returns its input width and its name in the model.
+    """
+    last_name, last = None, None
+    for module_name, module in model.named_modules():
+        if isinstance(module, nn.Linear):
+            last_name, last = module_name, module
+    if last is None or last.out_features != 1000:
+        raise ValueError(
+            f"Cannot find the classification layer of backbone {name!r} (a final "
+            "nn.Linear with 1000 outputs); pass a torch.nn.Module feature "
+            "extractor as backbone instead."
+        )
+    parent_name, _, attribute = last_name.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, attribute, nn.Identity())
+    return last.in_features, last_name
+
+
+def _load_into(model, state_dict, source, ignored):
+    state_dict = {k: v for k, v in state_dict.items() if not k.startswith(ignored)}
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"The state dict from {source} does not fit the backbone: "
+            f"{len(missing)} missing key(s) {missing[:5]}, {len(unexpected)} "
+            f"unexpected key(s) {unexpected[:5]}. Check that it was saved from "
+            "the same architecture."
+        )
+
+
+def _read_state_dict(path, what):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"weights file {os.fspath(path)!r} for {what} does not exist. Pass the "
+            "path of a state dict saved with torch.save(model.state_dict(), path)."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ValueError(
+            f"Could not read weights file {os.fspath(path)!r} as a PyTorch state "
+            f"dict: {error}"
+        ) from error
+    for wrapper in ("state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"weights file {os.fspath(path)!r} holds a {type(state).__name__}, not a "
+            "state dict (a dict of tensors)."
+        )
+    return state
+
+
+def _download(enum, backbone):
+    cached = os.path.join(
+        torch.hub.get_dir(), "checkpoints", os.path.basename(urlparse(enum.url).path)
+    )
+    try:
+        return enum.get_state_dict(progress=False, check_hash=False)
+    except OSError as error:  # URLError, timeouts, refused connections
+        raise PretrainedWeightsUnavailable(
+            f"The pretrained weights {enum} for backbone {backbone!r} are not cached "
+            f"and could not be downloaded from {enum.url} ({error}). Offline, either "
+            f"copy that file to {cached} (torch's cache, set by TORCH_HOME), pass "
+            "weights='/path/to/state_dict.pth' to load a local state dict, or pass "
+            "weights=None to start from random weights."
+        ) from error

@@ -1,0 +1,205 @@
+"""From a lesion frame to batches of tensors for the fusion net."""
+
+import os
+
+import numpy as np
+import torch
+
+from .._frame import IMAGE_MODALITIES, format_rows, image_paths
+from ..preprocessing import ImageLoadError, get_image_store
+
+
+class LesionDataset(torch.utils.data.Dataset):
+    """The inputs of a set of lesions, indexed a whole batch at a time.
+
+    Images stay in the shared image store as uint8 rows; indexing with a
+    tensor of positions gathers a batch with one operation per modality, so
+    no Python work per image is done while training.
+
+    Parameters
+    ----------
+    images : dict of str to StoredImages
+        Decoded images per image modality.
+    metadata : torch.Tensor or None
+        Encoded metadata, ``(n, n_metadata)`` float32.
+    y : torch.Tensor or None
+        Class indices, int64; ``None`` for prediction.
+    n_samples : int
+        Number of lesions.
+    """
+
+    def __init__(self, images, metadata, y, n_samples):
+        self.images = images
+        self.metadata = metadata
+        self.y = y
+        self.n_samples = n_samples
+
+    def __len__(self):
+        return self.n_samples
+
+    def __getitem__(self, index):
+        index = torch.as_tensor(index, dtype=torch.int64)
+        inputs = {m: stored.gather(index) for m, stored in self.images.items()}
+        if self.metadata is not None:
+            inputs["metadata"] = self.metadata[index]
+        # skorch unpacks (X, y) even for prediction; the placeholder is unused.
+        target = self.y[index] if self.y is not None else torch.zeros(len(index))
+        return inputs, target
+
+    def subset(self, index):
+        """The lesions at positions ``index``, as a new dataset."""
+        index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
+        return LesionDataset(
+            {m: stored.subset(index) for m, stored in self.images.items()},
+            None if self.metadata is None else self.metadata[index],
+            None if self.y is None else self.y[index],
+            len(index),
+        )
+
+
+class BatchIterator:
+    """Batches of a :class:`LesionDataset`, shuffled by a seeded generator.
+
+    Parameters
+    ----------
+    dataset : LesionDataset
+        The lesions.
+    batch_size : int
+        Lesions per batch.
+    shuffle : bool
+        Draw a new order every pass (training) or keep the frame's order.
+    generator : numpy.random.Generator
+        Source of the order.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle, generator):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def _bounds(self):
+        n = len(self.dataset)
+        bounds = list(range(0, n, self.batch_size)) + [n]
+        # A final batch of one breaks batch normalisation in training mode;
+        # it joins the batch before it instead of being dropped.
+        if self.shuffle and len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+            del bounds[-2]
+        return bounds
+
+    def __len__(self):
+        return len(self._bounds()) - 1
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            order = torch.from_numpy(self.generator.permutation(n))
+        else:
+            order = torch.arange(n)
+        bounds = self._bounds()
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            yield self.dataset[order[start:stop]]
+
+
+def load_lesions(
+    X,
+    *,
+    image_columns,
+    image_root,
+    image_size,
+    metadata,
+    y=None,
+    cache_dir=None,
+    decode_jobs=None,
+    progress=False,
+):
+    """Build a :class:`LesionDataset` from a validated lesion frame.
+
+    Every image problem (rows without a path, missing files, files that do
+    not decode) is collected over all requested modalities and reported in
+    one :class:`~skmultimodal.preprocessing.ImageLoadError` before anything
+    is trained or predicted.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The lesion frame.
+    image_columns : dict of str to str
+        Column of each requested image modality.
+    image_root : str or None
+        Directory relative paths resolve against.
+    image_size : int
+        Side of the decoded squares.
+    metadata : ndarray or None
+        Encoded metadata of the rows of ``X``.
+    y : ndarray of int or None
+        Class indices.
+    cache_dir, decode_jobs, progress
+        Passed to :meth:`ImageStore.load`.
+
+    Returns
+    -------
+    dataset : LesionDataset
+        The lesions.
+    """
+    paths = {}
+    for modality, column in image_columns.items():
+        paths[modality] = image_paths(X, column, image_root)
+
+    # Existence first, for every modality: a wrong image_root should not cost
+    # the decoding of the other modality before it is reported.
+    failures = [
+        (X.index[i], image_columns[modality], path, "file not found")
+        for modality, modality_paths in paths.items()
+        for i, path in enumerate(modality_paths)
+        if not os.path.isfile(path)
+    ]
+    if failures:
+        raise ImageLoadError(_frame_failure_message(failures, image_root), failures)
+
+    store = get_image_store()
+    images = {}
+    for modality in IMAGE_MODALITIES:
+        if modality not in paths:
+            continue
+        try:
+            images[modality] = store.load(
+                paths[modality],
+                image_size=image_size,
+                cache_dir=cache_dir,
+                n_jobs=decode_jobs,
+                progress=progress,
+            )
+        except ImageLoadError as error:
+            failures += [
+                (X.index[position], image_columns[modality], path, reason)
+                for position, path, reason in error.failures
+            ]
+    if failures:
+        raise ImageLoadError(_frame_failure_message(failures, image_root), failures)
+
+    return LesionDataset(
+        images,
+        None if metadata is None else torch.as_tensor(metadata, dtype=torch.float32),
+        None if y is None else torch.as_tensor(y, dtype=torch.int64),
+        len(X),
+    )
+
+
+def _frame_failure_message(failures, image_root):
+    lines = [
+        f"  row {format_rows([row])}, column {column!r}: {path}: {reason}"
+        for row, column, path, reason in failures[:10]
+    ]
+    if len(failures) > 10:
+        lines.append(f"  ... ({len(failures)} images in all)")
+    hint = "Fix or replace these files, or drop their rows."
+    if all(reason == "file not found" for *_, reason in failures):
+        hint += (
+            f" If none is found, check image_root (now {image_root!r}) and the "
+            "working directory: relative paths resolve against them."
+        )
+    return (
+        f"{len(failures)} image(s) of the lesion frame could not be loaded, so "
+        f"nothing was trained or predicted:\n" + "\n".join(lines) + "\n" + hint
+    )

@@ -1,0 +1,124 @@
+"""The PyTorch fusion network of Yap et al. (2018)."""
+
+import torch
+from torch import nn
+
+from .._frame import IMAGE_MODALITIES
+from ._augment import DeviceAugmentation
+
+
+class FusionHead(nn.Sequential):
+    """The embedding network and the classifier on the fused feature vector.
+
+    ``Linear -> ReLU (-> Dropout)`` per width of ``embedding_dims``, then a
+    linear layer to the class logits; with ``embedding_dims=()`` the features
+    go straight to that last layer.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Width of the fused feature vector.
+    embedding_dims : tuple of int
+        Widths of the hidden layers.
+    n_classes : int
+        Number of classes.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    """
+
+    def __init__(self, n_inputs, embedding_dims, n_classes, dropout=0.0):
+        layers = []
+        for width in embedding_dims:
+            layers += [nn.Linear(n_inputs, width), nn.ReLU(inplace=True)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            n_inputs = width
+        layers.append(nn.Linear(n_inputs, n_classes))
+        super().__init__(*layers)
+
+
+class FusionNet(nn.Module):
+    """Image towers, late fusion with metadata, embedding network, logits.
+
+    Each image modality goes through its own tower (or one shared tower);
+    the towers' feature vectors and the encoded metadata are concatenated and
+    fed to a :class:`FusionHead`. Images arrive as uint8 tensors straight
+    from the image store; scaling, training-time augmentation and
+    normalisation happen here, on the device.
+
+    Parameters
+    ----------
+    towers : dict of str to torch.nn.Module
+        One tower per image modality (``"dermoscopic"``, ``"clinical"``); the
+        same module under both names shares its weights.
+    n_tower_features : int
+        Width of each tower's feature vector.
+    n_metadata : int
+        Width of the encoded metadata vector, 0 without metadata.
+    embedding_dims : tuple of int
+        Widths of the embedding network's hidden layers.
+    n_classes : int
+        Number of classes.
+    normalization : tuple of (tuple, tuple)
+        Channel mean and standard deviation of the towers' weights.
+    augment : bool, default=True
+        Augment images in training mode.
+    dropout : float, default=0.0
+        Dropout in the embedding network.
+    channels_last : bool, default=False
+        Feed the towers channels-last tensors (faster convolutions on CUDA).
+    """
+
+    def __init__(
+        self,
+        towers,
+        n_tower_features,
+        n_metadata,
+        embedding_dims,
+        n_classes,
+        normalization,
+        augment=True,
+        dropout=0.0,
+        channels_last=False,
+    ):
+        super().__init__()
+        self.image_modalities = tuple(m for m in IMAGE_MODALITIES if m in towers)
+        distinct = {id(t) for t in towers.values()}
+        if len(distinct) < len(towers):
+            self.towers = nn.ModuleDict({"shared": next(iter(towers.values()))})
+            self.tower_names = {m: "shared" for m in self.image_modalities}
+        else:
+            self.towers = nn.ModuleDict(towers)
+            self.tower_names = {m: m for m in self.image_modalities}
+        self.n_metadata = n_metadata
+        mean, std = normalization
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1) * 255.0)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1) * 255.0)
+        self.augmentation = DeviceAugmentation() if augment else None
+        self.channels_last = channels_last
+        n_inputs = n_tower_features * len(self.image_modalities) + n_metadata
+        self.head = FusionHead(n_inputs, tuple(embedding_dims), n_classes, dropout)
+
+    def image_features(self, modality, images):
+        """Tower features of a batch of uint8 images of one modality."""
+        images = images.float()
+        if self.augmentation is not None and self.training:
+            images = self.augmentation(images / 255.0) * 255.0
+        images = (images - self.mean) / self.std
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        return self.towers[self.tower_names[modality]](images)
+
+    def forward(self, dermoscopic=None, clinical=None, metadata=None):
+        """Class logits for a batch of lesions."""
+        images = {"dermoscopic": dermoscopic, "clinical": clinical}
+        features = []
+        for modality in self.image_modalities:
+            if images[modality] is None:
+                raise ValueError(f"This net needs {modality} images.")
+            features.append(self.image_features(modality, images[modality]))
+        if self.n_metadata:
+            if metadata is None:
+                raise ValueError("This net needs the encoded metadata.")
+            features.append(metadata)
+        return self.head(torch.cat(features, dim=1))
