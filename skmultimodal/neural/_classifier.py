@@ -307,8 +307,6 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 module=module,
                 criterion=torch.nn.CrossEntropyLoss,
                 criterion__weight=self._class_weights(y_encoded),
-                # Explicit, as skorch infers it from the criterion, which
-                # trim_for_prediction removes.
                 predict_nonlinearity=_softmax,
                 optimizer=torch.optim.AdamW,
                 optimizer__weight_decay=self.weight_decay,
@@ -324,9 +322,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 shuffle_seed=seed,
             )
             net.fit(train, y=None)
-        # The optimiser's state doubles the memory of the weights and is
-        # useless after training: drop it before the model is kept or pickled.
-        net.trim_for_prediction()
+        # AdamW's moments take twice the memory of the weights and are useless
+        # once trained: free them before the model is kept or pickled.
+        net.optimizer_.state.clear()
         self.net_ = net
         self.history_ = net.history
         return self

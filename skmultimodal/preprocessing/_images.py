@@ -49,11 +49,10 @@ def load_image(path, image_size):
         width, height = image.size
         side = min(width, height)
         left, top = (width - side) // 2, (height - side) // 2
-        image = image.resize(
-            (image_size, image_size),
-            Image.Resampling.BICUBIC,
-            box=(left, top, left + side, top + side),
-            reducing_gap=3.0,
+        # Crop before resizing: resize(box=...) would let the filter reach
+        # pixels outside the square.
+        image = image.crop((left, top, left + side, top + side)).resize(
+            (image_size, image_size), Image.Resampling.BICUBIC, reducing_gap=3.0
         )
         return np.asarray(image, dtype=np.uint8)
 

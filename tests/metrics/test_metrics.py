@@ -1,0 +1,144 @@
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+
+from skmultimodal.metrics import (
+    cancer_auc,
+    lesion_scorers,
+    mean_average_precision,
+    melanoma_auc,
+    top1_accuracy,
+)
+
+LABELS = np.array(["bcc", "bkl", "melanoma", "nevus", "scc"])
+
+
+def reference_average_precision(positive, score):
+    """Precision at each positive, averaged, ties broken pessimistically.
+
+    The same as sklearn's step-wise definition when scores are distinct.
+    """
+    order = np.argsort(-score, kind="stable")
+    hits = positive[order]
+    precisions = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return precisions[hits].mean()
+
+
+def reference_auc(positive, score):
+    """Probability that a random positive outranks a random negative (Mann-Whitney)."""
+    pairs = list(itertools.product(score[positive], score[~positive]))
+    return np.mean([1.0 if p > n else 0.5 if p == n else 0.0 for p, n in pairs])
+
+
+@pytest.fixture
+def scores():
+    rng = np.random.RandomState(0)
+    y_true = rng.choice(LABELS, size=80, p=[0.2, 0.1, 0.2, 0.4, 0.1])
+    logits = rng.normal(size=(80, 5)) + 1.5 * (LABELS == y_true[:, None])
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return y_true, proba
+
+
+def test_mean_average_precision_matches_reference(scores):
+    y_true, proba = scores
+    expected = np.mean(
+        [reference_average_precision(y_true == c, proba[:, i]) for i, c in enumerate(LABELS)]
+    )
+    assert mean_average_precision(y_true, proba, LABELS) == pytest.approx(expected)
+
+
+def test_aucs_match_reference(scores):
+    y_true, proba = scores
+    melanoma = reference_auc(y_true == "melanoma", proba[:, 2])
+    assert melanoma_auc(y_true, proba, LABELS) == pytest.approx(melanoma)
+    cancer = np.isin(y_true, ["melanoma", "bcc", "scc"])
+    expected = reference_auc(cancer, proba[:, [0, 2, 4]].sum(axis=1))
+    assert cancer_auc(y_true, proba, LABELS) == pytest.approx(expected)
+
+
+def test_top1_accuracy_reads_labels_from_columns(scores):
+    y_true, proba = scores
+    expected = np.mean(LABELS[proba.argmax(axis=1)] == y_true)
+    assert top1_accuracy(y_true, proba, LABELS) == pytest.approx(expected)
+    # Same matrix with shuffled columns and labels: same score.
+    order = [3, 0, 4, 1, 2]
+    assert top1_accuracy(y_true, proba[:, order], LABELS[order]) == pytest.approx(expected)
+    assert mean_average_precision(
+        y_true, proba[:, order], LABELS[order]
+    ) == pytest.approx(mean_average_precision(y_true, proba, LABELS))
+
+
+def test_absent_classes():
+    y_true = np.array(["nevus", "nevus", "bcc", "bcc"])
+    proba = np.array([[0.1, 0.9], [0.3, 0.7], [0.8, 0.2], [0.6, 0.4]])
+    # Only present classes count: both are perfectly ranked.
+    assert mean_average_precision(y_true, proba, ["bcc", "nevus"]) == 1.0
+    # A class the model never saw scores with probability zero.
+    with_unseen = np.append(y_true, "scc")
+    proba_unseen = np.vstack([proba, [0.5, 0.5]])
+    expected = np.mean([1.0, 1.0, 1 / 5])
+    assert mean_average_precision(with_unseen, proba_unseen, ["bcc", "nevus"]) == pytest.approx(expected)
+    with pytest.warns(UndefinedMetricWarning, match="no positive"):
+        assert np.isnan(melanoma_auc(y_true, np.c_[proba, np.zeros(4)], ["bcc", "nevus", "melanoma"]))
+
+
+@pytest.mark.parametrize("metric", [melanoma_auc, cancer_auc])
+def test_auc_without_the_column_is_refused(metric):
+    with pytest.raises(ValueError, match="columns are \\['nevus', 'bkl'\\]"):
+        metric(["nevus", "bkl"], [[0.6, 0.4], [0.3, 0.7]], ["nevus", "bkl"])
+
+
+def test_labels_must_match_columns():
+    with pytest.raises(ValueError, match="each of the 2 columns"):
+        top1_accuracy(["a"], [[0.5, 0.5]], ["a"])
+
+
+class CountingClassifier(ClassifierMixin, BaseEstimator):
+    """Logistic regression that counts its predict_proba calls."""
+
+    calls = 0
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        type(self).calls += 1
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def test_scorers_share_one_predict_proba_call_and_match_the_metrics(scores):
+    y_true, _ = scores
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(len(y_true), 3)) + (LABELS == y_true[:, None])[:, :3]
+    CountingClassifier.calls = 0
+    result = cross_validate(CountingClassifier(), X, y_true, cv=2, scoring=lesion_scorers(),
+                            return_estimator=True, return_indices=True)
+    assert CountingClassifier.calls == 2  # once per fold, for all four metrics
+    model, test = result["estimator"][0], result["indices"]["test"][0]
+    proba = model.model_.predict_proba(X[test])
+    assert result["test_map"][0] == pytest.approx(
+        mean_average_precision(y_true[test], proba, model.classes_))
+    assert result["test_auc_cancer"][0] == pytest.approx(
+        cancer_auc(y_true[test], proba, model.classes_))
+
+
+def test_scorers_work_for_two_classes():
+    rng = np.random.RandomState(0)
+    y = np.array(["nevus", "melanoma"] * 20)
+    X = rng.normal(size=(40, 2)) + (y == "melanoma")[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = cross_validate(LogisticRegression(), X, y, cv=2, scoring=lesion_scorers())
+    assert (result["test_auc_melanoma"] > 0.5).all()
+    assert (result["test_auc_cancer"] == result["test_auc_melanoma"]).all()
