@@ -120,7 +120,7 @@ def make_lesions(
     >>> X.columns.tolist()
     ['dermoscopic', 'clinical', 'age', 'sex', 'site']
     >>> X.shape, y[:3].tolist()
-    ((20, 5), ['bkl', 'nevus', 'scc'])
+    ((20, 5), ['melanoma', 'bcc', 'bcc'])
     """
     rng = check_random_state(random_state)
     if int(n_samples) < 1:
