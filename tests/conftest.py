@@ -24,6 +24,16 @@ FAST_NET = {
 }
 
 
+def small_tower():
+    """A convolutional tower that trains in milliseconds on a CPU."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, stride=2),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+    )
+
+
 @pytest.fixture(scope="session")
 def lesions(tmp_path_factory):
     """60 synthetic lesions: (X, y, groups)."""

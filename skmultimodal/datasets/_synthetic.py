@@ -29,11 +29,11 @@ _DERMOSCOPIC = {
     "bkl": {"base": (170, 130, 85), "detail": (240, 235, 220)},
 }
 _CLINICAL = {
-    "nevus": {"radius": 0.10, "redness": 0.1, "raised": 0.2},
-    "melanoma": {"radius": 0.17, "redness": 0.2, "raised": 0.3},
-    "bcc": {"radius": 0.13, "redness": 0.7, "raised": 0.8},
-    "scc": {"radius": 0.15, "redness": 0.9, "raised": 0.6},
-    "bkl": {"radius": 0.14, "redness": 0.1, "raised": 0.9},
+    "nevus": {"radius": 0.16, "redness": 0.1, "raised": 0.2},
+    "melanoma": {"radius": 0.27, "redness": 0.2, "raised": 0.3},
+    "bcc": {"radius": 0.21, "redness": 0.7, "raised": 0.8},
+    "scc": {"radius": 0.24, "redness": 0.9, "raised": 0.6},
+    "bkl": {"radius": 0.22, "redness": 0.1, "raised": 0.9},
 }
 _AGE = {"nevus": (38, 14), "melanoma": (60, 15), "bcc": (70, 12), "scc": (75, 10),
         "bkl": (65, 13)}
@@ -224,7 +224,7 @@ def _dermoscopic(label, skin, size, colour_noise, rng):
     image = Image.fromarray(_skin_field(width, height, skin, rng).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     style = _DERMOSCOPIC[label]
-    shift = rng.normal(0, colour_noise, size=3)
+    shift = rng.normal(0, 1.3 * colour_noise, size=3)
     centre = (width / 2 + rng.normal(0, size * 0.04), height / 2 + rng.normal(0, size * 0.04))
     radius = size * rng.uniform(0.22, 0.34)
     irregular = 0.25 if label == "melanoma" else 0.08
@@ -260,7 +260,7 @@ def _clinical(label, skin, size, colour_noise, rng):
     field += halo[..., None] * np.array([35.0, -25.0, -20.0])
     # The lesion: the dermoscopic base colour, paler and noisier at this scale.
     base = np.asarray(_DERMOSCOPIC[label]["base"], float)
-    colour = 0.55 * base + 0.45 * np.asarray(skin) + rng.normal(0, colour_noise * 1.3, size=3)
+    colour = 0.55 * base + 0.45 * np.asarray(skin) + rng.normal(0, colour_noise, size=3)
     inside = np.clip((radius - distance) / (0.15 * radius), 0, 1)
     field = field * (1 - inside[..., None]) + colour[None, None, :] * inside[..., None]
     # A raised lesion catches the light: a highlight on its upper left.

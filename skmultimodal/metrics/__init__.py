@@ -1,10 +1,17 @@
 """The metrics of the paper: mAP, top-1 accuracy, AUC melanoma, AUC cancer."""
 
-from ._lesion import cancer_auc, mean_average_precision, melanoma_auc, top1_accuracy
+from ._lesion import (
+    cancer_auc,
+    cross_entropy,
+    mean_average_precision,
+    melanoma_auc,
+    top1_accuracy,
+)
 from ._scorers import lesion_scorers
 
 __all__ = [
     "cancer_auc",
+    "cross_entropy",
     "lesion_scorers",
     "mean_average_precision",
     "melanoma_auc",

@@ -213,3 +213,37 @@ def top1_accuracy(y_true, y_proba, labels):
     """
     y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
     return float(np.mean(labels[np.argmax(y_proba, axis=1)] == y_true))
+
+
+def cross_entropy(y_true, y_proba, labels):
+    """Mean negative log-probability of the true class (the training loss).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``.
+
+    Returns
+    -------
+    loss : float
+        The cross-entropy in nats; lesions of a class absent from ``labels``
+        count with a probability of 1e-15.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import cross_entropy
+    >>> round(cross_entropy(["bcc", "nevus"], [[0.5, 0.5], [0.2, 0.8]],
+    ...                     ["bcc", "nevus"]), 4)
+    0.4581
+    """
+    y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
+    column_of = {label: j for j, label in enumerate(labels.tolist())}
+    columns = np.array([column_of.get(label, -1) for label in y_true.tolist()])
+    truth = np.where(
+        columns >= 0, y_proba[np.arange(len(y_true)), np.maximum(columns, 0)], 0.0
+    )
+    return float(-np.mean(np.log(np.clip(truth, 1e-15, 1.0))))

@@ -7,15 +7,29 @@ import numpy as np
 # plain callables an image net would run inference once per metric.
 from sklearn.metrics._scorer import _BaseScorer
 
-from ._lesion import cancer_auc, mean_average_precision, melanoma_auc, top1_accuracy
+from ._lesion import (
+    cancer_auc,
+    cross_entropy,
+    mean_average_precision,
+    melanoma_auc,
+    top1_accuracy,
+)
+
+# The paper's metrics under the names of their scorers, in its table's order.
+METRICS = {
+    "top1": top1_accuracy,
+    "map": mean_average_precision,
+    "auc_melanoma": melanoma_auc,
+    "auc_cancer": cancer_auc,
+}
 
 
 class _ProbabilityScorer(_BaseScorer):
     """Score ``metric(y_true, estimator.predict_proba(X), estimator.classes_)``."""
 
-    def __init__(self, metric):
+    def __init__(self, metric, sign=1):
         super().__init__(
-            score_func=metric, sign=1, kwargs={}, response_method="predict_proba"
+            score_func=metric, sign=sign, kwargs={}, response_method="predict_proba"
         )
 
     def _score(self, method_caller, estimator, X, y_true, **kwargs):
@@ -24,19 +38,25 @@ class _ProbabilityScorer(_BaseScorer):
         if proba.ndim == 1:
             # sklearn keeps only the positive column for binary problems.
             proba = np.column_stack([1.0 - proba, proba])
-        return self._score_func(y_true, proba, classes)
+        return self._sign * self._score_func(y_true, proba, classes)
 
     def __repr__(self):
         return f"lesion_scorer({self._score_func.__name__})"
 
 
-def lesion_scorers():
+def lesion_scorers(*, loss=False):
     """Scorers for the paper's four metrics, for ``scoring=`` in model selection.
 
     All four are computed from one ``predict_proba`` call per evaluation and
     use the estimator's ``classes_`` to read its probability columns, so they
     keep working in a fold where a class is absent from the training or the
     test part.
+
+    Parameters
+    ----------
+    loss : bool, default=False
+        Also score the validation loss, as ``"neg_log_loss"`` (the negated
+        :func:`cross_entropy`, so that greater is better).
 
     Returns
     -------
@@ -58,9 +78,7 @@ def lesion_scorers():
     >>> sorted(key for key in scores if key.startswith("test_"))
     ['test_auc_cancer', 'test_auc_melanoma', 'test_map', 'test_top1']
     """
-    return {
-        "top1": _ProbabilityScorer(top1_accuracy),
-        "map": _ProbabilityScorer(mean_average_precision),
-        "auc_melanoma": _ProbabilityScorer(melanoma_auc),
-        "auc_cancer": _ProbabilityScorer(cancer_auc),
-    }
+    scorers = {name: _ProbabilityScorer(metric) for name, metric in METRICS.items()}
+    if loss:
+        scorers["neg_log_loss"] = _ProbabilityScorer(cross_entropy, sign=-1)
+    return scorers

@@ -23,7 +23,7 @@ from skmultimodal.neural import FusionNet
 from skmultimodal.neural._classifier import _validation_split
 from skmultimodal.preprocessing import ImageLoadError, get_image_store
 
-from ..conftest import FAST_NET
+from ..conftest import FAST_NET, small_tower
 
 
 def fast_net(**params):
@@ -52,15 +52,6 @@ def test_string_labels_of_any_names_round_trip(lesions):
     clf = fast_net(modalities=("metadata",)).fit(X, renamed)
     assert_array_equal(clf.classes_, ["benign naevus", "something else"])
     assert set(clf.predict(X)) <= {"benign naevus", "something else"}
-
-
-def small_tower():
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, stride=2),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(),
-    )
 
 
 def test_fused_net_uses_both_images(xor_lesions):

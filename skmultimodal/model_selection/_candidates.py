@@ -1,0 +1,132 @@
+"""The candidates of the paper's comparison and their names in its tables."""
+
+from sklearn.base import clone
+
+from ..forest import MetadataForestClassifier
+from ..neural import MultimodalLesionClassifier
+
+# The paper's abbreviations, used only in printed tables and figures.
+ABBREVIATIONS = {"dermoscopic": "dsc", "clinical": "macro", "metadata": "meta"}
+
+# The paper's Table 1 order, then metadata alone (which the paper reports
+# with the forest only).
+PAPER_COMBINATIONS = (
+    ("clinical",),
+    ("clinical", "metadata"),
+    ("dermoscopic",),
+    ("dermoscopic", "metadata"),
+    ("dermoscopic", "clinical"),
+    ("dermoscopic", "clinical", "metadata"),
+)
+STUDY_COMBINATIONS = PAPER_COMBINATIONS + (("metadata",),)
+
+FOREST_NAME = "random forest meta"
+_NO_EMBEDDING = " (no embedding)"
+
+
+def candidate_name(modalities, embedding=True):
+    """The paper's name of a fusion net, e.g. ``"dsc + macro + meta"``.
+
+    Parameters
+    ----------
+    modalities : sequence of str
+        The net's modalities, in any order.
+    embedding : bool, default=True
+        Whether the net has its embedding network.
+
+    Returns
+    -------
+    name : str
+        The abbreviations joined in the paper's order, followed by
+        ``" (no embedding)"`` for a net without embedding network.
+
+    Examples
+    --------
+    >>> from skmultimodal.model_selection import candidate_name
+    >>> candidate_name(["metadata", "dermoscopic"])
+    'dsc + meta'
+    >>> candidate_name(["clinical"], embedding=False)
+    'macro (no embedding)'
+    """
+    order = ("dermoscopic", "clinical", "metadata")
+    unknown = set(modalities) - set(order)
+    if unknown:
+        raise ValueError(f"Unknown modalities {sorted(unknown)}; use {list(order)}.")
+    name = " + ".join(ABBREVIATIONS[m] for m in order if m in modalities)
+    return name if embedding else name + _NO_EMBEDDING
+
+
+def modality_candidates(
+    estimator=None,
+    forest=None,
+    *,
+    combinations=STUDY_COMBINATIONS,
+    embedding=(True, False),
+):
+    """The estimators of the paper's modality comparison, by name.
+
+    Every fusion net is a clone of ``estimator`` with ``modalities`` set to
+    one combination and, for the variants without embedding network,
+    ``embedding_dims=()``; the forest is evaluated on metadata alone.
+
+    Parameters
+    ----------
+    estimator : MultimodalLesionClassifier or None, default=None
+        The settings every net shares (backbone, image size, epochs, ...);
+        ``None`` means the paper's defaults.
+    forest : MetadataForestClassifier, "skip" or None, default=None
+        The metadata baseline; ``None`` means the defaults, ``"skip"`` leaves
+        it out.
+    combinations : sequence of tuple of str, default=STUDY_COMBINATIONS
+        Modality combinations: the paper's six, then metadata alone.
+    embedding : tuple of bool, default=(True, False)
+        Which variants to include: with the embedding network of
+        ``estimator`` (True) and without any (False).
+
+    Returns
+    -------
+    candidates : dict of str to estimator
+        Candidates in the order of the paper's table: every combination with
+        embedding network, then every combination without, then the forest.
+
+    Examples
+    --------
+    >>> from skmultimodal.model_selection import modality_candidates
+    >>> list(modality_candidates(embedding=(True,)))
+    ['macro', 'macro + meta', 'dsc', 'dsc + meta', 'dsc + macro', 'dsc + macro + meta', 'meta', 'random forest meta']
+    """
+    estimator = MultimodalLesionClassifier() if estimator is None else estimator
+    if not isinstance(estimator, MultimodalLesionClassifier):
+        raise TypeError(
+            "estimator must be a MultimodalLesionClassifier holding the shared "
+            f"settings, got {type(estimator).__name__}."
+        )
+    if not estimator.embedding_dims and False in embedding and True in embedding:
+        raise ValueError(
+            "estimator has embedding_dims=(), so the variants with and without "
+            "embedding network would be the same; give it the embedding network "
+            "to compare, e.g. embedding_dims=(1024, 1024)."
+        )
+    candidates = {}
+    for with_embedding in embedding:
+        for modalities in combinations:
+            net = clone(estimator).set_params(modalities=tuple(modalities))
+            if not with_embedding:
+                net.set_params(embedding_dims=())
+            candidates[candidate_name(modalities, with_embedding)] = net
+    if not (isinstance(forest, str) and forest == "skip"):
+        candidates[FOREST_NAME] = clone(
+            MetadataForestClassifier() if forest is None else forest
+        )
+    return candidates
+
+
+def table_order(names):
+    """Sort candidate names in the paper's order (unknown names last)."""
+    known = [
+        candidate_name(modalities, with_embedding)
+        for with_embedding in (True, False)
+        for modalities in STUDY_COMBINATIONS
+    ] + [FOREST_NAME]
+    position = {name: i for i, name in enumerate(known)}
+    return sorted(names, key=lambda name: (position.get(name, len(known)), name))
