@@ -3,10 +3,12 @@
 from ._backbones import PretrainedWeightsUnavailable, build_tower
 from ._classifier import MultimodalLesionClassifier
 from ._data import LesionDataset
+from ._features import FeatureStore, get_feature_store
 from ._module import FusionHead, FusionNet
 from ._net import LesionNet
 
 __all__ = [
+    "FeatureStore",
     "FusionHead",
     "FusionNet",
     "LesionDataset",
@@ -14,4 +16,5 @@ __all__ = [
     "MultimodalLesionClassifier",
     "PretrainedWeightsUnavailable",
     "build_tower",
+    "get_feature_store",
 ]

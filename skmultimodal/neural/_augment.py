@@ -35,9 +35,11 @@ class DeviceAugmentation(nn.Module):
         self.jitter = jitter
 
     def forward(self, images):
+        """Augment a batch of float images in [0, 1] in training mode only."""
+        return self.augment(images) if self.training else images
+
+    def augment(self, images):
         """Augment a batch of float images with values in [0, 1]."""
-        if not self.training:
-            return images
         n = images.shape[0]
         options = {"device": images.device, "dtype": torch.float32}
         theta = self._affine(n, options)

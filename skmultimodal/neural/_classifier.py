@@ -15,7 +15,6 @@ from sklearn.model_selection import (
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from .._frame import (
@@ -29,8 +28,9 @@ from .._frame import (
 from ..preprocessing import MetadataEncoder
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD, build_tower
 from ._data import load_lesions
+from ._features import get_feature_store, tower_fingerprint
 from ._module import FusionNet
-from ._net import LesionNet
+from ._net import EarlyStoppingOnValidLoss, LesionNet, forward_autocast
 
 
 class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
@@ -77,10 +77,20 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Side of the square images fed to the towers.
     share_towers : bool, default=False
         Use one tower, one set of weights, for both image modalities.
+    freeze_towers : bool, default=False
+        Keep the towers' initial weights (and batch-norm statistics) and
+        train only the embedding network and classifier. Tower features are
+        then computed once per image and kept for every later fit in the
+        process (see :func:`~skmultimodal.neural.get_feature_store`), so a
+        grid over ``embedding_dims`` costs seconds after the first fit.
     augment : bool, default=True
         Augment training images on the device: flips, 90-degree rotations,
         random resized crops and mild colour jitter. Never applied to
         validation or prediction inputs.
+    augmented_views : int, default=4
+        With ``freeze_towers=True`` and ``augment=True``: features are kept
+        for the image itself and ``augmented_views - 1`` augmentations of it,
+        and each epoch draws one of these views per training lesion.
     dropout : float, default=0.0
         Dropout probability after each embedding layer.
     max_epochs : int, default=20
@@ -107,7 +117,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available, else the CPU.
     mixed_precision : "auto" or bool, default="auto"
-        bf16 autocast in the forward pass; ``"auto"`` enables it on CUDA.
+        bf16 autocast in the forward pass; ``"auto"`` enables it on CUDA
+        (where channels-last memory layout and cuDNN autotuning are used
+        too).
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, the batch order, the augmentation
         and the early-stopping split. With an int, fits on the CPU are
@@ -139,7 +151,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Class labels, in the order of ``predict_proba``'s columns.
     n_features_in_ : int
         Number of columns of the lesion frame seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of the lesion frame seen in ``fit``.
     modalities_ : tuple of str
         The modalities used, in canonical order.
@@ -153,7 +165,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     history_ : skorch.History
         Losses and timings per epoch and batch.
     device_ : str
-        The torch device the net was trained on.
+        The torch device the net was trained on. Between calls the weights
+        wait in CPU memory, so that fitted models (the folds of a grid
+        search, ``best_estimator_``) hold no GPU memory; ``predict`` moves
+        them to this device for its duration.
 
     See Also
     --------
@@ -192,7 +207,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         weights="DEFAULT",
         image_size=224,
         share_towers=False,
+        freeze_towers=False,
         augment=True,
+        augmented_views=4,
         dropout=0.0,
         max_epochs=20,
         batch_size=64,
@@ -219,7 +236,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.weights = weights
         self.image_size = image_size
         self.share_towers = share_towers
+        self.freeze_towers = freeze_towers
         self.augment = augment
+        self.augmented_views = augmented_views
         self.dropout = dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -268,8 +287,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         _check_positive_int(self.image_size, "image_size")
         _check_positive_int(self.max_epochs, "max_epochs")
         _check_positive_int(self.batch_size, "batch_size")
+        _check_positive_int(self.augmented_views, "augmented_views")
         device = _resolve_device(self.device)
-        mixed_precision = _resolve_mixed_precision(self.mixed_precision, device)
+        _check_mixed_precision(self.mixed_precision)
 
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         self.modalities_ = modalities
@@ -281,27 +301,24 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.device_ = device
 
         dataset = self._load(X, y_encoded)
-        train, valid = dataset, None
         seed = _seed_of(self.random_state)
         if self.early_stopping:
             train_index, valid_index = _validation_split(
                 y_encoded, groups, self.validation_fraction, seed
             )
-            train, valid = dataset.subset(train_index), dataset.subset(valid_index)
 
-        with _torch_seed(seed, device):
+        with _torch_seed(seed, device), _cuda_tuning(device):
             module = self._build_module(device, embedding_dims)
+            if self.freeze_towers:
+                views = self.augmented_views if self.augment else 1
+                dataset = self._with_features(module, dataset, device, views)
+            train, valid = dataset, None
+            if self.early_stopping:
+                train, valid = dataset.subset(train_index), dataset.subset(valid_index)
             callbacks = []
             if self.early_stopping:
                 callbacks.append(
-                    (
-                        "early_stopping",
-                        EarlyStopping(
-                            monitor="valid_loss",
-                            patience=self.n_iter_no_change,
-                            load_best=True,
-                        ),
-                    )
+                    ("early_stopping", EarlyStoppingOnValidLoss(self.n_iter_no_change))
                 )
             net = LesionNet(
                 module=module,
@@ -318,13 +335,18 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 callbacks=callbacks,
                 device=device,
                 verbose=self.verbose,
-                mixed_precision=mixed_precision,
+                mixed_precision=self.mixed_precision,
                 shuffle_seed=seed,
             )
             net.fit(train, y=None)
         # AdamW's moments take twice the memory of the weights and are useless
-        # once trained: free them before the model is kept or pickled.
+        # once trained; the weights wait in CPU memory between calls, so that
+        # fitted models never pin GPU memory (see _on_device).
         net.optimizer_.state.clear()
+        net.train_split = None  # it holds the validation lesions
+        net.module_.to("cpu")
+        net.criterion_.to("cpu")
+        _release_cuda_memory(device)
         self.net_ = net
         self.history_ = net.history
         return self
@@ -346,7 +368,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         X = validate_lesion_frame(self, X, reset=False)
         self._require_image_columns(X)
         require_columns(X, self.metadata_columns_, "the model was fitted with")
-        proba = self.net_.predict_proba(self._load(X)).astype(np.float64)
+        dataset = self._load(X)
+        device = str(self.net_.device)
+        with _cuda_tuning(device), self._on_device(device) as module:
+            if self.freeze_towers:
+                dataset = self._with_features(module, dataset, device, views=1)
+            proba = self.net_.predict_proba(dataset).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -422,6 +449,39 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             progress=bool(self.verbose),
         )
 
+    @contextlib.contextmanager
+    def _on_device(self, device):
+        """Move the trained module to ``device`` for a block, then back to the CPU."""
+        module = self.net_.module_
+        module.to(device)
+        try:
+            yield module
+        finally:
+            module.to("cpu")
+            _release_cuda_memory(device)
+
+    def _with_features(self, module, dataset, device, views):
+        """``dataset`` with its images replaced by the frozen towers' features."""
+        module.to(device).eval()
+        store = get_feature_store()
+        features = {}
+        for modality, images in dataset.images.items():
+            tower = module.towers[module.tower_names[modality]]
+            key = tower_fingerprint(
+                tower, module.mean.tolist(), module.std.tolist(), module.channels_last,
+                self.mixed_precision, device, self.augment,
+            )
+
+            def encode(pixels, augment, modality=modality):
+                with torch.no_grad(), forward_autocast(device, self.mixed_precision):
+                    pixels = pixels.to(device, non_blocking=True)
+                    return module.image_features(modality, pixels, augment=augment)
+
+            features[modality] = store.features(
+                key, images, views=views, encode=encode, batch_size=self.batch_size
+            )
+        return dataset.with_features(features)
+
     def _build_module(self, device, embedding_dims):
         towers, n_tower_features = {}, 0
         normalization = (IMAGENET_MEAN, IMAGENET_STD)
@@ -446,6 +506,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             augment=self.augment,
             dropout=self.dropout,
             channels_last=on_cuda,
+            freeze_towers=self.freeze_towers,
         )
         if on_cuda:
             module = module.to(memory_format=torch.channels_last)
@@ -509,14 +570,32 @@ def _resolve_device(device):
     return str(resolved)
 
 
-def _resolve_mixed_precision(mixed_precision, device):
-    if mixed_precision == "auto":
-        return device.startswith("cuda")
-    if not isinstance(mixed_precision, bool):
+def _check_mixed_precision(mixed_precision):
+    if not (isinstance(mixed_precision, bool) or mixed_precision == "auto"):
         raise ValueError(
             f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}."
         )
-    return mixed_precision
+
+
+@contextlib.contextmanager
+def _cuda_tuning(device):
+    """Let cuDNN pick the fastest convolution algorithms while on CUDA."""
+    if not device.startswith("cuda"):
+        yield
+        return
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
+
+
+def _release_cuda_memory(device):
+    # The caching allocator keeps freed blocks reserved; hand them back so
+    # that memory returns to its level before the fit.
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
 
 
 def _seed_of(random_state):

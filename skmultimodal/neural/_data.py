@@ -1,6 +1,7 @@
 """From a lesion frame to batches of tensors for the fusion net."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -14,7 +15,9 @@ class LesionDataset(torch.utils.data.Dataset):
 
     Images stay in the shared image store as uint8 rows; indexing with a
     tensor of positions gathers a batch with one operation per modality, so
-    no Python work per image is done while training.
+    no Python work per image is done while training. With frozen towers the
+    images are replaced by their towers' features, possibly in several
+    views (view 0 the image itself, the others augmented).
 
     Parameters
     ----------
@@ -26,25 +29,41 @@ class LesionDataset(torch.utils.data.Dataset):
         Class indices, int64; ``None`` for prediction.
     n_samples : int
         Number of lesions.
+    features : dict of str to torch.Tensor, default=None
+        Tower features per image modality, ``(n, n_views, n_features)``.
     """
 
-    def __init__(self, images, metadata, y, n_samples):
+    def __init__(self, images, metadata, y, n_samples, features=None):
         self.images = images
         self.metadata = metadata
         self.y = y
         self.n_samples = n_samples
+        self.features = features or {}
 
     def __len__(self):
         return self.n_samples
 
-    def __getitem__(self, index):
+    def batch(self, index, generator=None):
+        """Inputs and targets of the lesions at ``index``.
+
+        With a ``generator`` (training), each lesion's features come from a
+        view drawn at random; without one, from view 0, the image itself.
+        """
         index = torch.as_tensor(index, dtype=torch.int64)
         inputs = {m: stored.gather(index) for m, stored in self.images.items()}
+        for modality, features in self.features.items():
+            views = torch.zeros(len(index), dtype=torch.int64)
+            if generator is not None and features.shape[1] > 1:
+                views = torch.from_numpy(generator.integers(0, features.shape[1], len(index)))
+            inputs[f"{modality}_features"] = features[index, views].float()
         if self.metadata is not None:
             inputs["metadata"] = self.metadata[index]
         # skorch unpacks (X, y) even for prediction; the placeholder is unused.
         target = self.y[index] if self.y is not None else torch.zeros(len(index))
         return inputs, target
+
+    def __getitem__(self, index):
+        return self.batch(index)
 
     def subset(self, index):
         """The lesions at positions ``index``, as a new dataset."""
@@ -54,7 +73,12 @@ class LesionDataset(torch.utils.data.Dataset):
             None if self.metadata is None else self.metadata[index],
             None if self.y is None else self.y[index],
             len(index),
+            {m: features[index] for m, features in self.features.items()},
         )
+
+    def with_features(self, features):
+        """The same lesions with tower features in place of their images."""
+        return LesionDataset({}, self.metadata, self.y, self.n_samples, features)
 
 
 class BatchIterator:
@@ -67,16 +91,22 @@ class BatchIterator:
     batch_size : int
         Lesions per batch.
     shuffle : bool
-        Draw a new order every pass (training) or keep the frame's order.
+        Training: draw a new order (and feature views) every pass. Otherwise
+        keep the frame's order.
     generator : numpy.random.Generator
-        Source of the order.
+        Source of the order and of the views.
+    pin_memory : bool, default=False
+        Put each batch in page-locked memory and prepare it in a background
+        thread while the previous batch trains, so that the copy to the GPU
+        is asynchronous and overlaps with computing.
     """
 
-    def __init__(self, dataset, batch_size, shuffle, generator):
+    def __init__(self, dataset, batch_size, shuffle, generator, pin_memory=False):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.pin_memory = pin_memory
 
     def _bounds(self):
         n = len(self.dataset)
@@ -90,6 +120,12 @@ class BatchIterator:
     def __len__(self):
         return len(self._bounds()) - 1
 
+    def _load(self, index):
+        inputs, target = self.dataset.batch(index, self.generator if self.shuffle else None)
+        if self.pin_memory:
+            inputs = {name: tensor.pin_memory() for name, tensor in inputs.items()}
+        return inputs, target
+
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
@@ -97,8 +133,20 @@ class BatchIterator:
         else:
             order = torch.arange(n)
         bounds = self._bounds()
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            yield self.dataset[order[start:stop]]
+        batches = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        if not self.pin_memory:
+            for index in batches:
+                yield self._load(index)
+            return
+        # One batch ahead: gathering releases the GIL, so it overlaps with the
+        # training step; one worker keeps the generator's draws in order.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._load, batches[0]) if batches else None
+            for following in batches[1:] + [None]:
+                batch = pending.result()
+                if following is not None:
+                    pending = pool.submit(self._load, following)
+                yield batch
 
 
 def load_lesions(

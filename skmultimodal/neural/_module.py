@@ -67,6 +67,10 @@ class FusionNet(nn.Module):
         Dropout in the embedding network.
     channels_last : bool, default=False
         Feed the towers channels-last tensors (faster convolutions on CUDA).
+    freeze_towers : bool, default=False
+        Keep the towers' weights fixed and their batch normalisation in
+        evaluation mode; only the head trains, and it can be fed
+        precomputed tower features.
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class FusionNet(nn.Module):
         augment=True,
         dropout=0.0,
         channels_last=False,
+        freeze_towers=False,
     ):
         super().__init__()
         self.image_modalities = tuple(m for m in IMAGE_MODALITIES if m in towers)
@@ -96,27 +101,59 @@ class FusionNet(nn.Module):
         self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1) * 255.0)
         self.augmentation = DeviceAugmentation() if augment else None
         self.channels_last = channels_last
+        self.freeze_towers = freeze_towers
+        if freeze_towers:
+            self.towers.requires_grad_(False)
+            self.towers.eval()
         n_inputs = n_tower_features * len(self.image_modalities) + n_metadata
         self.head = FusionHead(n_inputs, tuple(embedding_dims), n_classes, dropout)
 
-    def image_features(self, modality, images):
-        """Tower features of a batch of uint8 images of one modality."""
+    def train(self, mode=True):
+        """Set training mode; frozen towers stay in evaluation mode."""
+        super().train(mode)
+        if self.freeze_towers:
+            self.towers.eval()
+        return self
+
+    def image_features(self, modality, images, augment=None):
+        """Tower features of a batch of uint8 images of one modality.
+
+        ``augment`` defaults to the module's training mode.
+        """
+        if augment is None:
+            augment = self.training
         images = images.float()
-        if self.augmentation is not None and self.training:
-            images = self.augmentation(images / 255.0) * 255.0
+        if augment and self.augmentation is not None:
+            images = self.augmentation.augment(images / 255.0) * 255.0
         images = (images - self.mean) / self.std
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return self.towers[self.tower_names[modality]](images)
 
-    def forward(self, dermoscopic=None, clinical=None, metadata=None):
-        """Class logits for a batch of lesions."""
+    def forward(
+        self,
+        dermoscopic=None,
+        clinical=None,
+        metadata=None,
+        dermoscopic_features=None,
+        clinical_features=None,
+    ):
+        """Class logits for a batch of lesions.
+
+        Each image modality comes as uint8 images (``dermoscopic``,
+        ``clinical``) or as tower features computed beforehand
+        (``dermoscopic_features``, ``clinical_features``).
+        """
         images = {"dermoscopic": dermoscopic, "clinical": clinical}
+        given = {"dermoscopic": dermoscopic_features, "clinical": clinical_features}
         features = []
         for modality in self.image_modalities:
-            if images[modality] is None:
-                raise ValueError(f"This net needs {modality} images.")
-            features.append(self.image_features(modality, images[modality]))
+            if given[modality] is not None:
+                features.append(given[modality])
+            elif images[modality] is not None:
+                features.append(self.image_features(modality, images[modality]))
+            else:
+                raise ValueError(f"This net needs {modality} images or features.")
         if self.n_metadata:
             if metadata is None:
                 raise ValueError("This net needs the encoded metadata.")

@@ -3,8 +3,37 @@
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
 
 from ._data import BatchIterator
+
+
+def forward_autocast(device, mixed_precision):
+    """bf16 autocast on ``device`` when ``mixed_precision`` asks for it.
+
+    ``"auto"`` means on CUDA only, resolved at every call, so that a net
+    trained on a GPU predicts in float32 on a CPU-only machine.
+    """
+    device = torch.device(device)
+    enabled = mixed_precision is True or (
+        mixed_precision == "auto" and device.type == "cuda"
+    )
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+class EarlyStoppingOnValidLoss(EarlyStopping):
+    """skorch's early stopping on the validation loss, restoring the best epoch.
+
+    Unlike skorch's, it frees its copy of the best weights once restored, so
+    that a fitted model holds no second copy of itself (on the GPU, too).
+    """
+
+    def __init__(self, patience):
+        super().__init__(monitor="valid_loss", patience=patience, load_best=True)
+
+    def on_train_end(self, net, **kwargs):
+        super().on_train_end(net, **kwargs)
+        self.best_model_weights_ = None
 
 
 class LesionNet(NeuralNet):
@@ -12,21 +41,22 @@ class LesionNet(NeuralNet):
 
     It differs from skorch's default data path in three places: batches come
     from :class:`BatchIterator` (one gather per batch, no DataLoader workers,
-    which fail inside joblib workers anyway), inputs move to the device in one
-    non-blocking copy per tensor, and the forward pass runs under bf16
-    autocast when ``mixed_precision`` is set (on CUDA).
+    which fail inside joblib workers anyway; on CUDA, page-locked and prepared
+    one batch ahead), inputs move to the device in one non-blocking copy per
+    tensor, and the forward pass runs under bf16 autocast when
+    ``mixed_precision`` says so.
 
     Parameters
     ----------
     *args, **kwargs
         As for :class:`skorch.NeuralNet`.
-    mixed_precision : bool, default=False
-        Run the forward pass under bf16 autocast.
+    mixed_precision : "auto" or bool, default="auto"
+        bf16 autocast in the forward pass (see :func:`forward_autocast`).
     shuffle_seed : int or None, default=None
-        Seed of the training batch order.
+        Seed of the training batch order and of the choice of feature views.
     """
 
-    def __init__(self, *args, mixed_precision=False, shuffle_seed=None, **kwargs):
+    def __init__(self, *args, mixed_precision="auto", shuffle_seed=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
         self.shuffle_seed = shuffle_seed
@@ -38,13 +68,12 @@ class LesionNet(NeuralNet):
 
     def get_iterator(self, dataset, training=False):
         generator = getattr(self, "batch_order_", None) or np.random.default_rng()
-        return BatchIterator(dataset, self.batch_size, training, generator)
+        pin = torch.device(self.device).type == "cuda"
+        return BatchIterator(dataset, self.batch_size, training, generator, pin)
 
     def infer(self, x, **fit_params):
         device = torch.device(self.device)
         x = {name: tensor.to(device, non_blocking=True) for name, tensor in x.items()}
-        with torch.autocast(
-            device_type=device.type, dtype=torch.bfloat16, enabled=self.mixed_precision
-        ):
+        with forward_autocast(device, self.mixed_precision):
             logits = self.module_(**x, **fit_params)
         return logits.float()

@@ -53,13 +53,13 @@ class StoredImages:
     Parameters
     ----------
     table : object
-        The store's table for one image size.
+        The store's table for one image size, shared by every view of it.
     rows : torch.Tensor of int64
         Row of each requested image in the table.
     """
 
     def __init__(self, table, rows):
-        self._table = table
+        self.table = table
         self.rows = rows
 
     def __len__(self):
@@ -68,16 +68,15 @@ class StoredImages:
     @property
     def image_size(self):
         """Side of the stored squares, in pixels."""
-        return self._table.image_size
+        return self.table.image_size
 
     def gather(self, index, out=None):
         """Return the images at ``index`` as a ``(n, 3, size, size)`` uint8 tensor."""
-        rows = self.rows[index]
-        return torch.index_select(self._table.data, 0, rows, out=out)
+        return self.table.gather(self.rows[index], out=out)
 
     def subset(self, index):
         """A view of the images at ``index`` (positions in this view)."""
-        return StoredImages(self._table, self.rows[torch.as_tensor(index)])
+        return StoredImages(self.table, self.rows[torch.as_tensor(index)])
 
 
 class _Table:
@@ -105,6 +104,10 @@ class _Table:
         rows = range(self.size, needed)
         self.size = needed
         return rows
+
+    def gather(self, rows, out=None):
+        """The images at ``rows`` as one ``(n, 3, size, size)`` uint8 tensor."""
+        return torch.index_select(self.data, 0, rows, out=out)
 
 
 class ImageStore:

@@ -202,7 +202,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(lesions):
 def test_no_internal_validation_split_by_default(lesions):
     X, y, _ = lesions
     clf = fast_net(modalities=("metadata",), max_epochs=1).fit(X, y)
-    assert clf.net_.train_split is None
+    assert "valid_loss" not in clf.history_[-1]
     assert sum(clf.history_[-1, "batches", :, "train_batch_size"]) == len(X)
 
 

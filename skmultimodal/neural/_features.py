@@ -1,0 +1,146 @@
+"""Features of frozen towers, computed once per image and shared by every fit.
+
+With frozen towers only the head trains, and the head only sees the towers'
+feature vectors. A grid search over embedding sizes then needs each image's
+features once, not once per epoch, fold and grid point: they are kept here,
+per tower and per decoded image, beside the image store's rows.
+"""
+
+import hashlib
+import threading
+import weakref
+
+import numpy as np
+import torch
+
+
+def tower_fingerprint(tower, *settings):
+    """A key that changes whenever the tower would compute other features.
+
+    Weights and buffers (batch-norm statistics) are summarised by their
+    sums and sums of squares, which differ between any two trained or
+    randomly initialised towers; ``settings`` adds what else shapes the
+    features (normalisation, precision, augmentation).
+    """
+    digest = hashlib.sha1(repr(settings).encode())
+    with torch.no_grad():
+        for name, tensor in tower.state_dict().items():
+            values = tensor.detach().double()  # summed where it lives
+            digest.update(name.encode())
+            digest.update(repr(tuple(values.shape)).encode())
+            digest.update(np.float64(values.sum().item()).tobytes())
+            digest.update(np.float64((values * values).sum().item()).tobytes())
+    return digest.hexdigest()
+
+
+class _FeatureTable:
+    """Features of one tower, view by view, indexed like the image store's rows."""
+
+    def __init__(self):
+        self.data = {}  # view -> (capacity, n_features) float16
+        self.done = {}  # view -> (capacity,) bool
+
+    def missing(self, view, rows):
+        done = self.done.get(view)
+        if done is None:
+            return rows
+        inside = rows < len(done)
+        known = torch.zeros_like(rows, dtype=torch.bool)
+        known[inside] = done[rows[inside]]
+        return rows[~known]
+
+    def put(self, view, rows, features):
+        needed = int(rows.max()) + 1
+        data, done = self.data.get(view), self.done.get(view)
+        if data is None or needed > len(data):
+            capacity = max(needed, 2 * (0 if data is None else len(data)))
+            grown = torch.empty((capacity, features.shape[1]), dtype=torch.float16)
+            grown_done = torch.zeros(capacity, dtype=torch.bool)
+            if data is not None:
+                grown[: len(data)] = data
+                grown_done[: len(done)] = done
+            data, done = self.data[view], self.done[view] = grown, grown_done
+        data[rows] = features.to(torch.float16)
+        done[rows] = True
+
+    def gather(self, rows, views):
+        return torch.stack([self.data[view][rows] for view in range(views)], dim=1)
+
+
+class FeatureStore:
+    """Tower features per decoded image, shared by every fit in the process.
+
+    Attributes
+    ----------
+    n_computed : int
+        Feature vectors computed so far (one per image, view and tower).
+    """
+
+    def __init__(self):
+        # Tied to the image store's tables: clearing the image store frees
+        # the features of its rows too.
+        self._tables = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self.n_computed = 0
+
+    def features(self, key, images, *, views, encode, batch_size):
+        """Features of ``images`` for views ``0 .. views - 1``.
+
+        Parameters
+        ----------
+        key : str
+            :func:`tower_fingerprint` of the tower and its settings.
+        images : StoredImages
+            The images, as handed out by the image store.
+        views : int
+            View 0 is the image itself; views 1 and up are random training
+            augmentations of it.
+        encode : callable
+            ``encode(uint8_images, augment)`` returns their features.
+        batch_size : int
+            Images per call of ``encode``.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n_images, views, n_features)
+            float16, on the CPU.
+        """
+        with self._lock:
+            tables = self._tables.setdefault(images.table, {})
+            table = tables.setdefault(key, _FeatureTable())
+        rows = images.rows
+        for view in range(views):
+            todo = torch.unique(table.missing(view, rows))
+            for start in range(0, len(todo), batch_size):
+                batch = todo[start : start + batch_size]
+                pixels = images.table.gather(batch)
+                computed = encode(pixels, view > 0).float().cpu()
+                with self._lock:
+                    table.put(view, batch, computed)
+                    self.n_computed += len(batch)
+        return table.gather(rows, views)
+
+    def clear(self):
+        """Forget every feature held in memory."""
+        with self._lock:
+            self._tables.clear()
+
+
+_FEATURES = FeatureStore()
+
+
+def get_feature_store():
+    """Return the process-wide :class:`FeatureStore` of frozen-tower features.
+
+    Returns
+    -------
+    store : FeatureStore
+        The shared store; call its ``clear()`` to free the memory.
+
+    Examples
+    --------
+    >>> from skmultimodal.neural import get_feature_store
+    >>> get_feature_store().n_computed >= 0
+    True
+    """
+    return _FEATURES

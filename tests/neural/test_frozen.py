@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from skmultimodal import MultimodalLesionClassifier
+from skmultimodal.neural import get_feature_store
+from skmultimodal.preprocessing import get_image_store
+
+from ..conftest import FAST_NET
+
+
+def frozen_net(**params):
+    return MultimodalLesionClassifier(
+        **{**FAST_NET, "freeze_towers": True, "max_epochs": 3, **params}
+    )
+
+
+def test_only_the_head_trains_and_batch_norm_statistics_stay(lesions):
+    X, y, _ = lesions
+    reference = frozen_net(max_epochs=1)
+    reference.fit(X.iloc[:10], y[:10])  # same seed: the same initial towers
+    before = {k: v.clone() for k, v in reference.net_.module_.towers.state_dict().items()}
+    clf = frozen_net().fit(X, y)
+    after = clf.net_.module_.towers.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # running stats too
+    head = clf.net_.module_.head
+    assert all(p.requires_grad for p in head.parameters())
+    assert not any(p.requires_grad for p in clf.net_.module_.towers.parameters())
+
+
+def test_features_are_computed_once_for_a_grid_of_heads(lesions):
+    X, y, _ = lesions
+    store = get_feature_store()
+    frozen_net(augment=False).fit(X, y)
+    computed = store.n_computed
+    for dims in [(), (8,), (16, 16)]:
+        clf = frozen_net(augment=False, embedding_dims=dims).fit(X.iloc[10:], y[10:])
+        clf.predict_proba(X)
+    assert store.n_computed == computed
+
+
+def test_augmented_views_are_cached_per_image(lesions):
+    X, y, _ = lesions
+    store = get_feature_store()
+    before = store.n_computed
+    frozen_net(modalities=("dermoscopic",), augmented_views=3, random_state=5).fit(X, y)
+    assert store.n_computed - before == 3 * len(X)
+
+
+def test_predictions_from_cached_features_match_the_full_forward_pass(lesions):
+    X, y, _ = lesions
+    clf = frozen_net(augmented_views=2).fit(X, y)
+    proba = clf.predict_proba(X)
+    store = get_image_store()
+    module = clf.net_.module_.eval()
+    images = {
+        m: store.load(list(X[m]), image_size=32).gather(slice(None))
+        for m in ("dermoscopic", "clinical")
+    }
+    metadata = torch.as_tensor(clf.metadata_encoder_.transform(X[clf.metadata_columns_]))
+    with torch.no_grad():
+        logits = module(**images, metadata=metadata)
+    # Features are kept in float16, hence the tolerance.
+    assert_allclose(proba, torch.softmax(logits, 1).numpy(), atol=2e-3)
+
+
+@pytest.mark.parametrize("bad", [0, 1.5])
+def test_augmented_views_must_be_a_positive_integer(lesions, bad):
+    X, y, _ = lesions
+    with pytest.raises(ValueError, match="augmented_views"):
+        frozen_net(augmented_views=bad).fit(X, y)
