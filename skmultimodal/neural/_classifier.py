@@ -30,7 +30,12 @@ from ._backbones import IMAGENET_MEAN, IMAGENET_STD, build_tower
 from ._data import load_lesions
 from ._features import get_feature_store, tower_fingerprint
 from ._module import FusionNet
-from ._net import EarlyStoppingOnValidLoss, LesionNet, forward_autocast
+from ._net import (
+    EarlyStoppingOnValidLoss,
+    LesionNet,
+    TrainingInterrupted,
+    forward_autocast,
+)
 
 
 class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
@@ -338,7 +343,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 mixed_precision=self.mixed_precision,
                 shuffle_seed=seed,
             )
-            net.fit(train, y=None)
+            try:
+                net.fit(train, y=None)
+            except TrainingInterrupted:
+                raise KeyboardInterrupt from None
         # AdamW's moments take twice the memory of the weights and are useless
         # once trained; the weights wait in CPU memory between calls, so that
         # fitted models never pin GPU memory (see _on_device).

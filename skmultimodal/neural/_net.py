@@ -8,6 +8,10 @@ from skorch.callbacks import EarlyStopping
 from ._data import BatchIterator
 
 
+class TrainingInterrupted(Exception):
+    """A KeyboardInterrupt during training, carried past skorch's handler."""
+
+
 def forward_autocast(device, mixed_precision):
     """bf16 autocast on ``device`` when ``mixed_precision`` asks for it.
 
@@ -21,15 +25,27 @@ def forward_autocast(device, mixed_precision):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
+class StoppedEarly(KeyboardInterrupt):
+    """Early stopping's signal to skorch, which ends training on KeyboardInterrupt."""
+
+
 class EarlyStoppingOnValidLoss(EarlyStopping):
     """skorch's early stopping on the validation loss, restoring the best epoch.
 
     Unlike skorch's, it frees its copy of the best weights once restored, so
-    that a fitted model holds no second copy of itself (on the GPU, too).
+    that a fitted model holds no second copy of itself (on the GPU, too), and
+    it stops with :class:`StoppedEarly`, so that a user's Ctrl-C can be told
+    apart from it.
     """
 
     def __init__(self, patience):
         super().__init__(monitor="valid_loss", patience=patience, load_best=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            raise StoppedEarly from None
 
     def on_train_end(self, net, **kwargs):
         super().on_train_end(net, **kwargs)
@@ -65,6 +81,17 @@ class LesionNet(NeuralNet):
         super().initialize()
         self.batch_order_ = np.random.default_rng(self.shuffle_seed)
         return self
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except StoppedEarly:
+            raise
+        except KeyboardInterrupt as interrupt:
+            # skorch would take a user's Ctrl-C for a wish to stop training
+            # and return the half-trained net as if all went well; in a grid
+            # search that net would be scored and the interrupt lost.
+            raise TrainingInterrupted from interrupt
 
     def get_iterator(self, dataset, training=False):
         generator = getattr(self, "batch_order_", None) or np.random.default_rng()

@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skmultimodal import MultimodalLesionClassifier
 from skmultimodal.metrics import lesion_scorers
-from skmultimodal.neural import FusionNet
+from skmultimodal.neural import FusionNet, LesionNet
 from skmultimodal.neural._classifier import _validation_split
 from skmultimodal.preprocessing import ImageLoadError, get_image_store
 
@@ -197,6 +197,23 @@ def test_early_stopping_stops_and_keeps_the_best_epoch(lesions):
     best = int(np.argmin(losses))
     assert len(history) == best + 1 + 2  # two epochs without improvement
     assert sum(history[-1, "batches", :, "valid_batch_size"]) < len(X)
+
+
+def test_ctrl_c_during_training_is_not_taken_for_early_stopping(lesions, monkeypatch):
+    X, y, _ = lesions
+    step = LesionNet.train_step
+    calls = []
+
+    def interrupted(self, batch, **fit_params):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return step(self, batch, **fit_params)
+
+    monkeypatch.setattr(LesionNet, "train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fast_net(modalities=("metadata",), max_epochs=5, batch_size=8).fit(X, y)
+    assert len(calls) == 3  # nothing went on after the interrupt
 
 
 def test_no_internal_validation_split_by_default(lesions):
