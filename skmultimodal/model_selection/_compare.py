@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 from sklearn.utils import Bunch
 from tqdm.auto import tqdm
@@ -146,7 +147,7 @@ def _seeded(estimator, random_state):
     """Give a seedless candidate the study's seed, so reruns are comparable."""
     params = estimator.get_params(deep=False)
     if "random_state" in params and params["random_state"] is None:
-        estimator = estimator.set_params(random_state=random_state)
+        estimator = clone(estimator).set_params(random_state=random_state)
     return estimator
 
 

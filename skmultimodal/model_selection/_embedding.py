@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import Bunch
 
@@ -123,7 +124,7 @@ def search_embedding_dims(
     """
     estimator = MultimodalLesionClassifier() if estimator is None else estimator
     if estimator.random_state is None:
-        estimator = estimator.set_params(random_state=random_state)
+        estimator = clone(estimator).set_params(random_state=random_state)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}.")
     splits = study_splits(y, groups, cv=cv, random_state=random_state)
