@@ -138,7 +138,7 @@ def test_scorers_work_for_two_classes():
     y = np.array(["nevus", "melanoma"] * 20)
     X = rng.normal(size=(40, 2)) + (y == "melanoma")[:, None]
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UndefinedMetricWarning)
         result = cross_validate(LogisticRegression(), X, y, cv=2, scoring=lesion_scorers())
     assert (result["test_auc_melanoma"] > 0.5).all()
     assert (result["test_auc_cancer"] == result["test_auc_melanoma"]).all()
