@@ -26,6 +26,7 @@ import json
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,6 @@ from PIL import Image
 
 import skmultimodal.neural._classifier as classifier_module
 from skmultimodal import MultimodalLesionClassifier
-from skmultimodal.datasets import make_lesions
 from skmultimodal.metrics import lesion_scorers
 from skmultimodal.model_selection import embedding_grid
 from skmultimodal.neural import FusionNet, build_tower
@@ -125,14 +125,34 @@ def _sync(device):
 
 
 def _jpeg_lesions(n, size, workdir):
-    """Synthetic lesions whose both images are JPEG files of ``size`` px (short side)."""
-    X, y = make_lesions(n, image_size=size, directory=workdir, random_state=0)
-    for i, path in enumerate(X["clinical"]):
-        jpeg = path[: -len(".png")] + ".jpg"
-        if not os.path.exists(jpeg):
-            Image.open(path).convert("RGB").save(jpeg, quality=90)
-        X.iloc[i, X.columns.get_loc("clinical")] = jpeg
-    X.attrs["size"] = f"{int(round(size * 4 / 3))}x{size}"
+    """``n`` lesions with a dermoscopic and a clinical JPEG of 4:3 photo size each.
+
+    Throughput does not depend on what the pictures show, so they are smooth
+    random colour fields with grain, which compress and decode like photos;
+    they are written in parallel, as decoding will be.
+    """
+    width = int(round(size * 4 / 3))
+    rng = np.random.RandomState(0)
+    seeds = rng.randint(0, 2**31, size=(n, 2))
+
+    def write(i, j):
+        path = os.path.join(workdir, f"{i:05d}_{('dermoscopic', 'clinical')[j]}.jpg")
+        if not os.path.exists(path):
+            local = np.random.RandomState(seeds[i, j])
+            coarse = Image.fromarray(local.randint(0, 256, (6, 8, 3), dtype=np.uint8))
+            field = np.asarray(coarse.resize((width, size), Image.Resampling.BICUBIC))
+            tile = local.normal(0, 6, (64, 64, 3))
+            grain = np.tile(tile, (size // 64 + 1, width // 64 + 1, 1))[:size, :width]
+            photo = np.clip(field + grain, 0, 255).astype(np.uint8)
+            Image.fromarray(photo).save(path, quality=90)
+        return path
+
+    with ThreadPoolExecutor() as pool:
+        derm = list(pool.map(write, range(n), [0] * n))
+        clin = list(pool.map(write, range(n), [1] * n))
+    X = pd.DataFrame({"dermoscopic": derm, "clinical": clin})
+    y = rng.choice(["nevus", "melanoma", "bcc", "scc", "bkl"], size=n)
+    X.attrs["size"] = f"{width}x{size}"
     return X, y
 
 

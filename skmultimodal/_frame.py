@@ -185,3 +185,22 @@ def check_lesion_labels(y, index):
             f"class: {_plain(classes[0])!r}."
         )
     return y
+
+
+def check_groups(groups, n_samples):
+    """Validate patient (or lesion) ids: one per lesion, none missing."""
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n_samples:
+        raise ValueError(
+            f"groups has shape {groups.shape} for {n_samples} lesions; give one "
+            "group (patient or lesion id) per lesion."
+        )
+    missing = np.asarray(pd.isna(groups), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"{missing.sum()} group id(s) are missing, at positions "
+            f"{format_rows(np.flatnonzero(missing))}: a lesion without a patient "
+            "id cannot be kept with the patient's other lesions. Fill them in (a "
+            "lesion id will do) or drop those lesions."
+        )
+    return groups

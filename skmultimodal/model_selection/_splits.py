@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils import Bunch
 
+from .._frame import check_groups
+
 
 def study_splits(y, groups=None, *, cv=5, test_size=None, random_state=0):
     """Fold and test-set positions for a modality comparison.
@@ -49,12 +51,7 @@ def study_splits(y, groups=None, *, cv=5, test_size=None, random_state=0):
     if not isinstance(cv, numbers.Integral) or cv < 2:
         raise ValueError(f"cv must be an integer of at least 2, got {cv!r}.")
     if groups is not None:
-        groups = np.asarray(groups)
-        if len(groups) != len(y):
-            raise ValueError(
-                f"groups has {len(groups)} entries for {len(y)} lesions; give one "
-                "group per lesion."
-            )
+        groups = check_groups(groups, len(y))
     positions = np.arange(len(y))
     test = np.array([], dtype=int)
     if test_size:

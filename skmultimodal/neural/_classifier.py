@@ -19,6 +19,7 @@ from skorch.helper import predefined_split
 
 from .._frame import (
     IMAGE_MODALITIES,
+    check_groups,
     check_lesion_labels,
     check_modalities,
     metadata_columns_of,
@@ -636,12 +637,7 @@ def _validation_split(y, groups, fraction, seed):
         )
     positions = np.zeros((len(y), 1))
     if groups is not None:
-        groups = np.asarray(groups)
-        if len(groups) != len(y):
-            raise ValueError(
-                f"groups has {len(groups)} entries for {len(y)} lesions; give one "
-                "group per lesion."
-            )
+        groups = check_groups(groups, len(y))
         n_splits = max(2, round(1.0 / fraction))
         splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
         return next(splitter.split(positions, y, groups))

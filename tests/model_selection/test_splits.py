@@ -57,5 +57,9 @@ def test_bad_arguments(labels):
         study_splits(y, cv=1)
     with pytest.raises(ValueError, match="test_size"):
         study_splits(y, test_size=1.5)
-    with pytest.raises(ValueError, match="one group per lesion"):
+    with pytest.raises(ValueError, match="one group"):
         study_splits(y, groups[:10])
+    missing = groups.astype(object)
+    missing[[3, 7]] = None
+    with pytest.raises(ValueError, match="2 group id\\(s\\) are missing, at positions 3, 7"):
+        study_splits(y, missing)
