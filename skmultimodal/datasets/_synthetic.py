@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from ._vocabulary import CLASSES, SITES
 
 # Bumped whenever the generator changes, so cached demo files are rewritten.
-_GENERATOR_VERSION = 1
+_GENERATOR_VERSION = 2
 
 # Class frequencies in the spirit of the paper's data: nevi most common.
 _FREQUENCIES = {"nevus": 0.45, "melanoma": 0.15, "bcc": 0.20, "scc": 0.08, "bkl": 0.12}
