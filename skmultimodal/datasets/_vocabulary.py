@@ -1,13 +1,15 @@
 """Names shared by every data set: the paper's classes and one site vocabulary."""
 
-# The five diagnoses of Yap et al. (2018), most frequent first.
+#: The five diagnoses of Yap et al. (2018): nevus, melanoma, basal cell
+#: carcinoma, squamous cell carcinoma and benign keratosis.
 CLASSES = ("nevus", "melanoma", "bcc", "scc", "bkl")
 
-# Loaders may keep lesions outside the five classes under this label.
+#: The label of lesions outside the five classes, which the loaders keep
+#: with ``other="keep"``.
 OTHER = "other"
 
-# Anatomical sites, coarse enough that every public data set maps onto them
-# (ISIC's anatom_site_general without its torso subdivisions).
+#: Anatomical sites, coarse enough that every public data set maps onto them
+#: (ISIC's anatom_site_general without its torso subdivisions).
 SITES = (
     "head/neck",
     "upper extremity",

@@ -52,7 +52,7 @@ class MetadataForestClassifier(ClassifierMixin, BaseEstimator):
         Class labels, in the order of ``predict_proba``'s columns.
     n_features_in_ : int
         Number of columns of the lesion frame seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when they are all strings.
     metadata_columns_ : list
         Columns the forest uses.
@@ -60,7 +60,7 @@ class MetadataForestClassifier(ClassifierMixin, BaseEstimator):
         The fitted metadata encoder.
     forest_ : RandomForestClassifier
         The fitted forest, on the encoded columns.
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (`n_features_in_`,)
         Impurity-based importance of each column of the lesion frame, in the
         order of ``feature_names_in_`` (zero for unused columns); the
         importances of a categorical column's indicators are summed.

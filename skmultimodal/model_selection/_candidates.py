@@ -5,11 +5,11 @@ from sklearn.base import clone
 from ..forest import MetadataForestClassifier
 from ..neural import MultimodalLesionClassifier
 
-# The paper's abbreviations, used only in printed tables and figures.
+#: The paper's abbreviation of each modality, used only in printed tables and
+#: figures: dsc (dermoscopic), macro (clinical close-up), meta (metadata).
 ABBREVIATIONS = {"dermoscopic": "dsc", "clinical": "macro", "metadata": "meta"}
 
-# The paper's Table 1 order, then metadata alone (which the paper reports
-# with the forest only).
+#: The six modality combinations of the paper's Table 1, in its order.
 PAPER_COMBINATIONS = (
     ("clinical",),
     ("clinical", "metadata"),
@@ -18,8 +18,11 @@ PAPER_COMBINATIONS = (
     ("dermoscopic", "clinical"),
     ("dermoscopic", "clinical", "metadata"),
 )
+#: The paper's six combinations, then metadata alone (which the paper reports
+#: with the forest only): the default of :func:`modality_candidates`.
 STUDY_COMBINATIONS = PAPER_COMBINATIONS + (("metadata",),)
 
+#: The name of the metadata random forest among the candidates and in tables.
 FOREST_NAME = "random forest meta"
 _NO_EMBEDDING = " (no embedding)"
 

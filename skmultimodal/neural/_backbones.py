@@ -23,7 +23,35 @@ _AUXILIARY_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
 
 
 class PretrainedWeightsUnavailable(OSError):
-    """The pretrained weights could not be downloaded and are not cached."""
+    """The pretrained weights could not be downloaded and are not cached.
+
+    Raised by ``fit`` (through :func:`build_tower`) before any training when
+    a torchvision weights name such as ``weights="DEFAULT"`` is asked for on
+    a machine that cannot download the file and does not have it in torch's
+    cache. The message names the file's URL and the path in torch's cache to
+    copy it to. skmultimodal never falls back to random weights silently.
+
+    See Also
+    --------
+    skmultimodal.MultimodalLesionClassifier : its ``weights`` parameter takes the
+        path of a local state dict, or ``None`` for random initialisation.
+
+    Examples
+    --------
+    >>> from skmultimodal.neural import PretrainedWeightsUnavailable
+    >>> issubclass(PretrainedWeightsUnavailable, OSError)
+    True
+
+    Offline, fall back to a local copy of the weights explicitly:
+
+    >>> from skmultimodal import MultimodalLesionClassifier
+    >>> net = MultimodalLesionClassifier()
+    >>> try:  # doctest: +SKIP
+    ...     net.fit(X, y)
+    ... except PretrainedWeightsUnavailable as error:
+    ...     print(error)  # the URL, and where torch's cache expects the file
+    ...     net.set_params(weights="/models/resnet50-11ad3fa6.pth").fit(X, y)
+    """
 
 
 def build_tower(backbone, weights, image_size):
@@ -50,6 +78,29 @@ def build_tower(backbone, weights, image_size):
         Width of the feature vector.
     normalization : tuple of (tuple, tuple)
         Channel mean and standard deviation the weights expect.
+
+    Raises
+    ------
+    PretrainedWeightsUnavailable
+        If a weights name needs a download that fails and the file is not
+        in torch's cache.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skmultimodal.neural import build_tower
+    >>> tower, n_features, (mean, std) = build_tower("resnet18", None, 32)
+    >>> n_features, mean
+    (512, (0.485, 0.456, 0.406))
+    >>> tower(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 512])
+
+    A module of your own is measured at ``image_size``:
+
+    >>> from torch import nn
+    >>> small = nn.Sequential(nn.Conv2d(3, 16, 3), nn.AdaptiveAvgPool2d(1))
+    >>> build_tower(small, "DEFAULT", 32)[1]
+    16
     """
     if isinstance(backbone, nn.Module):
         return _module_tower(backbone, weights, image_size)

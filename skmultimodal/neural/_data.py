@@ -31,6 +31,23 @@ class LesionDataset(torch.utils.data.Dataset):
         Number of lesions.
     features : dict of str to torch.Tensor, default=None
         Tower features per image modality, ``(n, n_views, n_features)``.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> from PIL import Image
+    >>> from skmultimodal.neural import LesionDataset
+    >>> from skmultimodal.preprocessing import ImageStore
+    >>> path = os.path.join(tempfile.mkdtemp(), "lesion.png")
+    >>> Image.new("RGB", (48, 40), color=(150, 95, 60)).save(path)
+    >>> images = ImageStore().load([path, path, path], image_size=32)
+    >>> dataset = LesionDataset({"dermoscopic": images}, torch.zeros(3, 4),
+    ...                         torch.tensor([0, 1, 0]), n_samples=3)
+    >>> inputs, target = dataset[torch.tensor([0, 2])]
+    >>> {name: tuple(tensor.shape) for name, tensor in inputs.items()}
+    {'dermoscopic': (2, 3, 32, 32), 'metadata': (2, 4)}
+    >>> target.tolist()
+    [0, 0]
     """
 
     def __init__(self, images, metadata, y, n_samples, features=None):

@@ -24,6 +24,26 @@ class FusionHead(nn.Sequential):
         Number of classes.
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
+
+    See Also
+    --------
+    FusionNet : the whole network, towers included.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skmultimodal.neural import FusionHead
+    >>> head = FusionHead(2 * 2048 + 12, (1024, 1024), n_classes=5)
+    >>> head
+    FusionHead(
+      (0): Linear(in_features=4108, out_features=1024, bias=True)
+      (1): ReLU(inplace=True)
+      (2): Linear(in_features=1024, out_features=1024, bias=True)
+      (3): ReLU(inplace=True)
+      (4): Linear(in_features=1024, out_features=5, bias=True)
+    )
+    >>> head(torch.zeros(3, 4108)).shape
+    torch.Size([3, 5])
     """
 
     def __init__(self, n_inputs, embedding_dims, n_classes, dropout=0.0):
@@ -71,6 +91,28 @@ class FusionNet(nn.Module):
         Keep the towers' weights fixed and their batch normalisation in
         evaluation mode; only the head trains, and it can be fed
         precomputed tower features.
+
+    See Also
+    --------
+    build_tower : a torchvision model as a tower.
+    skmultimodal.MultimodalLesionClassifier : builds and trains this network.
+
+    Examples
+    --------
+    A dermoscopic tower (a tiny convolutional network here; usually
+    :func:`build_tower`) fused with 4 metadata features:
+
+    >>> import torch
+    >>> from torch import nn
+    >>> from skmultimodal.neural import FusionNet
+    >>> tower = nn.Sequential(nn.Conv2d(3, 8, 3), nn.AdaptiveAvgPool2d(1),
+    ...                       nn.Flatten())
+    >>> imagenet = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    >>> net = FusionNet({"dermoscopic": tower}, 8, 4, (16,), 5, imagenet)
+    >>> images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    >>> logits = net.eval()(dermoscopic=images, metadata=torch.zeros(2, 4))
+    >>> logits.shape
+    torch.Size([2, 5])
     """
 
     def __init__(

@@ -70,6 +70,27 @@ class LesionNet(NeuralNet):
         bf16 autocast in the forward pass (see :func:`forward_autocast`).
     shuffle_seed : int or None, default=None
         Seed of the training batch order and of the choice of feature views.
+
+    See Also
+    --------
+    skmultimodal.MultimodalLesionClassifier : builds, configures and trains
+        this net from a lesion frame.
+
+    Examples
+    --------
+    A metadata-only :class:`FusionNet` trained on a :class:`LesionDataset`:
+
+    >>> import torch
+    >>> from skmultimodal.neural import FusionNet, LesionDataset, LesionNet
+    >>> metadata = torch.randn(40, 3)
+    >>> dataset = LesionDataset({}, metadata, (metadata[:, 0] > 0).long(), 40)
+    >>> imagenet = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    >>> module = FusionNet({}, 0, 3, (8,), 2, imagenet)
+    >>> net = LesionNet(module, criterion=torch.nn.CrossEntropyLoss, max_epochs=3,
+    ...                 batch_size=10, lr=0.1, train_split=None, verbose=0,
+    ...                 shuffle_seed=0)
+    >>> net.fit(dataset, y=None).predict_proba(dataset).shape
+    (40, 2)
     """
 
     def __init__(self, *args, mixed_precision="auto", shuffle_seed=None, **kwargs):

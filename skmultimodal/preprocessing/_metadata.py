@@ -42,7 +42,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen in ``fit``, when they are all strings.
     numeric_columns_ : list
         Columns encoded as numbers.

@@ -33,6 +33,21 @@ class ImageLoadError(ValueError):
         One tuple per failed file, ending with ``(path, reason)``; the store
         puts the file's position in its request first, estimators the row
         label and column of the lesion frame.
+
+    Attributes
+    ----------
+    failures : list of tuple
+        The ``failures`` given, for programs that want to drop or fix the
+        rows.
+
+    Examples
+    --------
+    >>> from skmultimodal.preprocessing import ImageLoadError, ImageStore
+    >>> try:
+    ...     ImageStore().load(["missing.jpg"], image_size=32)
+    ... except ImageLoadError as error:
+    ...     print(error.failures)
+    [(0, 'missing.jpg', 'file not found')]
     """
 
     def __init__(self, message, failures):
@@ -56,6 +71,28 @@ class StoredImages:
         The store's table for one image size, shared by every view of it.
     rows : torch.Tensor of int64
         Row of each requested image in the table.
+
+    See Also
+    --------
+    ImageStore.load : returns these views.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from PIL import Image
+    >>> from skmultimodal.preprocessing import ImageStore
+    >>> folder = tempfile.mkdtemp()
+    >>> paths = [os.path.join(folder, f"{i}.png") for i in range(3)]
+    >>> for i, path in enumerate(paths):
+    ...     Image.new("RGB", (40, 40), color=(60 * i, 0, 0)).save(path)
+    >>> images = ImageStore().load(paths, image_size=16)
+    >>> len(images), images.image_size
+    (3, 16)
+    >>> batch = images.gather(slice(1, 3))
+    >>> batch.shape, batch.dtype, batch[:, 0, 0, 0].tolist()
+    (torch.Size([2, 3, 16, 16]), torch.uint8, [60, 120])
+    >>> images.subset([2]).gather(slice(None))[:, 0, 0, 0].tolist()
+    [120]
     """
 
     def __init__(self, table, rows):
@@ -71,11 +108,36 @@ class StoredImages:
         return self.table.image_size
 
     def gather(self, index, out=None):
-        """Return the images at ``index`` as a ``(n, 3, size, size)`` uint8 tensor."""
+        """Return the images at ``index`` as a ``(n, 3, size, size)`` uint8 tensor.
+
+        Parameters
+        ----------
+        index : slice, sequence of int or torch.Tensor of int64
+            Positions in this view.
+        out : torch.Tensor, default=None
+            A uint8 tensor of the right shape to write into, e.g. page-locked
+            memory.
+
+        Returns
+        -------
+        images : torch.Tensor of shape (n, 3, image_size, image_size)
+            The images, channels first, dtype uint8.
+        """
         return self.table.gather(self.rows[index], out=out)
 
     def subset(self, index):
-        """A view of the images at ``index`` (positions in this view)."""
+        """A view of the images at ``index`` (positions in this view).
+
+        Parameters
+        ----------
+        index : sequence of int or torch.Tensor of int64
+            Positions in this view.
+
+        Returns
+        -------
+        images : StoredImages
+            A view of the same store; no image is copied.
+        """
         return StoredImages(self.table, self.rows[torch.as_tensor(index)])
 
 
