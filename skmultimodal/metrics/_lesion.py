@@ -121,7 +121,9 @@ def melanoma_auc(y_true, y_proba, labels, *, melanoma=MELANOMA):
     score : float
         The area under the ROC curve; NaN, with an
         :class:`~sklearn.exceptions.UndefinedMetricWarning`, when ``y_true``
-        has no melanoma or nothing else.
+        has no melanoma or nothing else. A model that never saw melanoma
+        (no ``melanoma`` among ``labels``) gives every lesion a melanoma
+        probability of zero, hence an AUC of 0.5.
 
     Examples
     --------
@@ -132,12 +134,6 @@ def melanoma_auc(y_true, y_proba, labels, *, melanoma=MELANOMA):
     1.0
     """
     y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
-    if melanoma not in labels:
-        raise ValueError(
-            f"melanoma_auc needs a probability column for {melanoma!r}; the "
-            f"columns are {labels.tolist()}. Pass `melanoma=` if your data names "
-            "it differently."
-        )
     return _binary_auc(
         y_true == melanoma, _column(y_proba, labels, melanoma), "Melanoma AUC"
     )
@@ -147,7 +143,8 @@ def cancer_auc(y_true, y_proba, labels, *, cancers=CANCERS):
     """ROC AUC of any cancer (melanoma, BCC, SCC) against benign lesions.
 
     A lesion's cancer score is the sum of the probabilities of the cancer
-    classes among ``labels``.
+    classes among ``labels``; cancers absent from ``labels`` (the model
+    never saw them) count with a probability of zero.
 
     Parameters
     ----------
@@ -178,12 +175,6 @@ def cancer_auc(y_true, y_proba, labels, *, cancers=CANCERS):
     """
     y_true, y_proba, labels = _check_scores(y_true, y_proba, labels)
     cancers = list(cancers)
-    if not np.isin(labels, cancers).any():
-        raise ValueError(
-            f"cancer_auc needs a probability column for at least one of {cancers}; "
-            f"the columns are {labels.tolist()}. Pass `cancers=` if your data "
-            "names them differently."
-        )
     score = y_proba[:, np.isin(labels, cancers)].sum(axis=1)
     return _binary_auc(np.isin(y_true, cancers), score, "Cancer AUC")
 

@@ -48,13 +48,10 @@ def lesion_scorers(*, loss=False):
     """Scorers for the paper's four metrics, for ``scoring=`` in model selection.
 
     All four are computed from one ``predict_proba`` call per evaluation and
-    use the estimator's ``classes_`` to read its probability columns, so the
-    columns stay right in a fold where a class is absent from the training or
-    the test part. The AUCs are undefined in some such folds: NaN with a
-    warning when the test part has no melanoma (or no cancer), and an error
-    when the model never saw one, which
-    :func:`~sklearn.model_selection.cross_validate` records as NaN with a
-    warning (its default ``error_score``).
+    use the estimator's ``classes_`` to read its probability columns, so they
+    keep working in a fold where a class is absent: a class the model never
+    saw scores with probability zero, and an AUC whose test part has no
+    melanoma (or no cancer, or nothing else) is NaN, with a warning.
 
     Parameters
     ----------

@@ -88,10 +88,29 @@ def test_absent_classes():
         assert np.isnan(melanoma_auc(y_true, np.c_[proba, np.zeros(4)], ["bcc", "nevus", "melanoma"]))
 
 
-@pytest.mark.parametrize("metric", [melanoma_auc, cancer_auc])
-def test_auc_without_the_column_is_refused(metric):
-    with pytest.raises(ValueError, match="columns are \\['nevus', 'bkl'\\]"):
-        metric(["nevus", "bkl"], [[0.6, 0.4], [0.3, 0.7]], ["nevus", "bkl"])
+def test_aucs_of_a_model_that_never_saw_the_class_are_chance():
+    y_true = ["nevus", "melanoma", "bkl", "melanoma"]
+    proba = [[0.6, 0.4], [0.3, 0.7], [0.2, 0.8], [0.5, 0.5]]
+    assert melanoma_auc(y_true, proba, ["nevus", "bkl"]) == 0.5
+    assert cancer_auc(y_true, proba, ["nevus", "bkl"]) == 0.5
+
+
+def test_scorers_survive_a_fold_whose_training_part_lacks_a_class():
+    from sklearn.dummy import DummyClassifier
+
+    y = np.array(["nevus"] * 6 + ["melanoma"] * 2 + ["bcc"] * 4)
+    X = np.arange(len(y))[:, None]
+    # The fold trains on nevus and bcc only, and is tested on melanoma too.
+    train = np.r_[0:4, 8:10]
+    test = np.r_[4:8, 10:12]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = cross_validate(DummyClassifier(strategy="prior"), X, y,
+                                cv=[(train, test)], scoring=lesion_scorers(),
+                                error_score="raise")
+    assert result["test_auc_melanoma"][0] == 0.5
+    assert result["test_auc_cancer"][0] == 0.5
+    assert np.isfinite(result["test_map"]).all()
 
 
 def test_labels_must_match_columns():
