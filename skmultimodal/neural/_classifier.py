@@ -15,7 +15,9 @@ from sklearn.model_selection import (
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler
 from skorch.helper import predefined_split
+from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from .._frame import (
     IMAGE_MODALITIES,
@@ -105,6 +107,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Lesions per batch, for training and prediction.
     lr : float, default=1e-4
         Learning rate of the AdamW optimiser.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` lowers the learning rate from ``lr`` towards zero along
+        half a cosine over ``max_epochs``, which makes the last epochs settle
+        instead of jitter; ``"constant"`` keeps ``lr``.
     weight_decay : float, default=1e-4
         AdamW weight decay.
     class_weight : "balanced", dict or None, default=None
@@ -220,6 +226,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         max_epochs=20,
         batch_size=64,
         lr=1e-4,
+        lr_schedule="cosine",
         weight_decay=1e-4,
         class_weight=None,
         early_stopping=False,
@@ -249,6 +256,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.weight_decay = weight_decay
         self.class_weight = class_weight
         self.early_stopping = early_stopping
@@ -294,6 +302,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         _check_positive_int(self.max_epochs, "max_epochs")
         _check_positive_int(self.batch_size, "batch_size")
         _check_positive_int(self.augmented_views, "augmented_views")
+        if self.lr_schedule not in ("cosine", "constant"):
+            raise ValueError(
+                f"lr_schedule must be 'cosine' or 'constant', got {self.lr_schedule!r}."
+            )
         device = _resolve_device(self.device)
         _check_mixed_precision(self.mixed_precision)
 
@@ -322,6 +334,13 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             if self.early_stopping:
                 train, valid = dataset.subset(train_index), dataset.subset(valid_index)
             callbacks = []
+            if self.lr_schedule == "cosine":
+                callbacks.append(
+                    (
+                        "lr_schedule",
+                        LRScheduler(policy=CosineAnnealingLR, T_max=self.max_epochs),
+                    )
+                )
             if self.early_stopping:
                 callbacks.append(
                     ("early_stopping", EarlyStoppingOnValidLoss(self.n_iter_no_change))

@@ -216,6 +216,19 @@ def test_ctrl_c_during_training_is_not_taken_for_early_stopping(lesions, monkeyp
     assert len(calls) == 3  # nothing went on after the interrupt
 
 
+def test_cosine_learning_rate_schedule(lesions):
+    X, y, _ = lesions
+    clf = fast_net(modalities=("metadata",), max_epochs=4, lr=0.01).fit(X, y)
+    # skorch records the learning rate each epoch trained with.
+    used = [clf.history_[epoch, "event_lr"] for epoch in range(4)]
+    expected = [0.01 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]
+    assert_allclose(used, expected, rtol=1e-6)
+    constant = fast_net(modalities=("metadata",), max_epochs=4, lr=0.01,
+                        lr_schedule="constant").fit(X, y)
+    assert "event_lr" not in constant.history_[-1]
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.01
+
+
 def test_no_internal_validation_split_by_default(lesions):
     X, y, _ = lesions
     clf = fast_net(modalities=("metadata",), max_epochs=1).fit(X, y)
@@ -372,6 +385,7 @@ def test_numeric_metadata_with_text_at_predict_names_rows(lesions):
         ({"image_size": 0}, "image_size"),
         ({"device": "tpu"}, "device"),
         ({"class_weight": "inverse"}, "class_weight"),
+        ({"lr_schedule": "linear"}, "lr_schedule"),
         ({"backbone": "resnet5O"}, "Did you mean.*resnet50"),
         ({"weights": "IMAGENET"}, "neither a weights name"),
     ],
