@@ -325,8 +325,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 y_encoded, groups, self.validation_fraction, seed
             )
 
+        class_weights = self._class_weights(y_encoded)
         with _torch_seed(seed, device), _cuda_tuning(device):
             module = self._build_module(device, embedding_dims)
+            _start_from_class_frequencies(module.head, y_encoded, class_weights)
             if self.freeze_towers:
                 views = self.augmented_views if self.augment else 1
                 dataset = self._with_features(module, dataset, device, views)
@@ -348,7 +350,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             net = LesionNet(
                 module=module,
                 criterion=torch.nn.CrossEntropyLoss,
-                criterion__weight=self._class_weights(y_encoded),
+                criterion__weight=class_weights,
                 predict_nonlinearity=_softmax,
                 optimizer=torch.optim.AdamW,
                 optimizer__weight_decay=self.weight_decay,
@@ -552,6 +554,26 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             self.class_weight, classes=self.classes_, y=self.classes_[y_encoded]
         )
         return torch.as_tensor(weights, dtype=torch.float32)
+
+
+def _start_from_class_frequencies(head, y_encoded, class_weights):
+    """Start the output layer at the class balance (as the loss weighs it).
+
+    The biases become the log class frequencies, so the untrained net
+    predicts the class balance instead of a random guess and the first steps
+    go to learning from the inputs. Without an embedding network the head is
+    a multinomial logistic regression, which starts best from zero weights;
+    with one, zero output weights would also zero the gradients of every
+    hidden layer, so the output weights keep their random start.
+    """
+    output = head[-1]
+    frequencies = np.bincount(y_encoded, minlength=output.out_features).astype(float)
+    if class_weights is not None:
+        frequencies *= class_weights.numpy()
+    with torch.no_grad():
+        if len(head) == 1:
+            output.weight.zero_()
+        output.bias.copy_(torch.as_tensor(np.log(frequencies / frequencies.sum())))
 
 
 def _softmax(logits):

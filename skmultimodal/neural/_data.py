@@ -65,6 +65,20 @@ class LesionDataset(torch.utils.data.Dataset):
 
         With a ``generator`` (training), each lesion's features come from a
         view drawn at random; without one, from view 0, the image itself.
+
+        Parameters
+        ----------
+        index : array-like of int
+            Positions of the lesions in this dataset.
+        generator : numpy.random.Generator, default=None
+            Draws the augmented view of each lesion's precomputed features.
+
+        Returns
+        -------
+        inputs : dict of str to torch.Tensor
+            Keyword arguments of :meth:`FusionNet.forward`.
+        target : torch.Tensor of shape (len(index),)
+            Encoded labels, or zeros for a dataset without labels.
         """
         index = torch.as_tensor(index, dtype=torch.int64)
         inputs = {m: stored.gather(index) for m, stored in self.images.items()}
@@ -83,7 +97,18 @@ class LesionDataset(torch.utils.data.Dataset):
         return self.batch(index)
 
     def subset(self, index):
-        """The lesions at positions ``index``, as a new dataset."""
+        """The lesions at positions ``index``, as a new dataset.
+
+        Parameters
+        ----------
+        index : array-like of int
+            Positions of the lesions to keep.
+
+        Returns
+        -------
+        dataset : LesionDataset
+            Shares the decoded images with this one; nothing is copied.
+        """
         index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
         return LesionDataset(
             {m: stored.subset(index) for m, stored in self.images.items()},
@@ -94,7 +119,19 @@ class LesionDataset(torch.utils.data.Dataset):
         )
 
     def with_features(self, features):
-        """The same lesions with tower features in place of their images."""
+        """The same lesions with tower features in place of their images.
+
+        Parameters
+        ----------
+        features : dict of str to torch.Tensor
+            Per image modality, features of shape ``(n_samples, views,
+            n_tower_features)``.
+
+        Returns
+        -------
+        dataset : LesionDataset
+            Without images; its batches carry ``<modality>_features``.
+        """
         return LesionDataset({}, self.metadata, self.y, self.n_samples, features)
 
 

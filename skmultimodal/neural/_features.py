@@ -74,6 +74,32 @@ class FeatureStore:
     ----------
     n_computed : int
         Feature vectors computed so far (one per image, view and tower).
+
+    See Also
+    --------
+    get_feature_store : the store that fits with ``freeze_towers=True`` use.
+
+    Examples
+    --------
+    A second frozen-tower fit on the same images computes no feature again:
+
+    >>> import tempfile
+    >>> from skmultimodal import MultimodalLesionClassifier
+    >>> from skmultimodal.datasets import make_lesions
+    >>> from skmultimodal.neural import get_feature_store
+    >>> X, y = make_lesions(20, image_size=32, directory=tempfile.mkdtemp(),
+    ...                     random_state=0)
+    >>> net = MultimodalLesionClassifier(
+    ...     ("dermoscopic",), backbone="resnet18", weights=None, image_size=32,
+    ...     freeze_towers=True, augment=False, max_epochs=2, random_state=0)
+    >>> store = get_feature_store()
+    >>> before = store.n_computed
+    >>> net = net.fit(X, y)
+    >>> store.n_computed - before
+    20
+    >>> net = net.set_params(embedding_dims=(32,)).fit(X, y)
+    >>> store.n_computed - before
+    20
     """
 
     def __init__(self):

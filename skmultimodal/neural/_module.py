@@ -160,7 +160,19 @@ class FusionNet(nn.Module):
     def image_features(self, modality, images, augment=None):
         """Tower features of a batch of uint8 images of one modality.
 
-        ``augment`` defaults to the module's training mode.
+        Parameters
+        ----------
+        modality : {"dermoscopic", "clinical"}
+            Which tower to run.
+        images : torch.Tensor of shape (n_images, 3, height, width)
+            uint8 images, on the module's device.
+        augment : bool, default=None
+            Apply the training-time augmentation first; ``None`` follows the
+            module's training mode.
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n_images, n_tower_features)
         """
         if augment is None:
             augment = self.training
@@ -184,7 +196,27 @@ class FusionNet(nn.Module):
 
         Each image modality comes as uint8 images (``dermoscopic``,
         ``clinical``) or as tower features computed beforehand
-        (``dermoscopic_features``, ``clinical_features``).
+        (``dermoscopic_features``, ``clinical_features``, as frozen towers
+        use them).
+
+        Parameters
+        ----------
+        dermoscopic, clinical : torch.Tensor of shape (n, 3, height, width), default=None
+            uint8 images of that modality.
+        metadata : torch.Tensor of shape (n, n_metadata), default=None
+            Encoded metadata; required when the net was built with metadata.
+        dermoscopic_features, clinical_features : torch.Tensor of shape \
+(n, n_tower_features), default=None
+            Tower features computed beforehand, used instead of the images.
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n, n_classes)
+
+        Raises
+        ------
+        ValueError
+            If a modality the net uses has neither images nor features.
         """
         images = {"dermoscopic": dermoscopic, "clinical": clinical}
         given = {"dermoscopic": dermoscopic_features, "clinical": clinical_features}

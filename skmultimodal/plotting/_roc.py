@@ -10,8 +10,8 @@ from ._base import axes_or_new, probabilities_by_candidate
 class MelanomaRocDisplay:
     """ROC curves for melanoma versus every other class, one per candidate.
 
-    The paper's Figure 2: each modality combination's curve, its AUC in the
-    legend. Build it with :meth:`from_predictions` or :meth:`from_comparison`
+    The study's melanoma ROC figure: each modality combination's curve, its
+    AUC in the legend. Build it with :meth:`from_predictions` or :meth:`from_comparison`
     rather than directly.
 
     Parameters

@@ -401,3 +401,31 @@ def test_identifier_column_in_metadata_warns(lesions):
     X = X.assign(lesion_code=[f"L{i}" for i in range(len(X))])
     with pytest.warns(UserWarning, match="'lesion_code'.*groups"):
         fast_net(modalities=("metadata",), max_epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_untrained_net_predicts_the_class_balance(lesions, class_weight):
+    # With lr=0 the net keeps its initial weights: without embedding network,
+    # zero output weights and the log class frequencies (as the loss weighs
+    # them) as biases.
+    X, y, _ = lesions
+    clf = fast_net(modalities=("metadata",), embedding_dims=(), max_epochs=1,
+                   lr=0.0, class_weight=class_weight).fit(X, y)
+    proba = clf.predict_proba(X)
+    if class_weight is None:
+        counts = pd.Series(y).value_counts()
+        expected = counts.reindex(clf.classes_).to_numpy() / len(y)
+    else:
+        expected = np.full(len(clf.classes_), 1 / len(clf.classes_))
+    assert_allclose(proba, np.tile(expected, (len(X), 1)), rtol=1e-5)
+
+
+def test_output_biases_start_at_the_log_class_frequencies(lesions):
+    X, y, _ = lesions
+    clf = fast_net(modalities=("metadata",), max_epochs=1, lr=0.0).fit(X, y)
+    output = clf.net_.module_.head[-1]
+    frequencies = pd.Series(y).value_counts().reindex(clf.classes_) / len(y)
+    assert_allclose(output.bias.detach().numpy(), np.log(frequencies), rtol=1e-5)
+    # With an embedding network the output weights keep a random start, or
+    # the hidden layers would get no gradient.
+    assert output.weight.abs().min() > 0
