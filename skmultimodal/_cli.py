@@ -18,7 +18,7 @@ PRESETS = {
     "quick": {
         "net": {
             "backbone": "resnet18", "weights": None, "image_size": 32,
-            "embedding_dims": (256, 256), "max_epochs": 5, "batch_size": 32,
+            "embedding_dims": (256, 256), "max_epochs": 4, "batch_size": 32,
             "lr": 1e-3,
         },
         "forest": {"n_estimators": 300},
