@@ -29,7 +29,7 @@ from .._frame import (
     validate_lesion_frame,
 )
 from ..preprocessing import MetadataEncoder
-from ._backbones import IMAGENET_MEAN, IMAGENET_STD, build_tower
+from ._backbones import IMAGENET_MEAN, IMAGENET_STD, cached_tower
 from ._data import load_lesions
 from ._features import get_feature_store, tower_fingerprint
 from ._module import FusionNet
@@ -327,7 +327,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
 
         class_weights = self._class_weights(y_encoded)
         with _torch_seed(seed, device), _cuda_tuning(device):
-            module = self._build_module(device, embedding_dims)
+            module = self._build_module(device, embedding_dims, seed)
             _start_from_class_frequencies(module.head, y_encoded, class_weights)
             if self.freeze_towers:
                 views = self.augmented_views if self.augment else 1
@@ -512,17 +512,22 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             )
         return dataset.with_features(features)
 
-    def _build_module(self, device, embedding_dims):
+    def _build_module(self, device, embedding_dims, seed):
         towers, n_tower_features = {}, 0
         normalization = (IMAGENET_MEAN, IMAGENET_STD)
-        for modality in self._image_columns():
+        for position, modality in enumerate(self._image_columns()):
             if self.share_towers and towers:
                 towers[modality] = next(iter(towers.values()))
                 continue
-            tower, n_tower_features, normalization = build_tower(
-                self.backbone, self.weights, self.image_size
+            # Each tower and the head get seeds of their own, so that a tower
+            # copied from the cache and one built afresh give the same net.
+            tower, n_tower_features, normalization = cached_tower(
+                self.backbone, self.weights, self.image_size,
+                _derived_seed(seed, position),
             )
             towers[modality] = tower
+        if seed is not None:
+            torch.manual_seed(_derived_seed(seed, "head"))
         on_cuda = device.startswith("cuda")
         module = FusionNet(
             towers,
@@ -654,6 +659,15 @@ def _seed_of(random_state):
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _derived_seed(seed, purpose):
+    """An independent seed for one part of the net, or None without a seed."""
+    if seed is None:
+        return None
+    seed %= 2**64  # SeedSequence takes non-negative entropy only
+    entropy = [seed, purpose] if isinstance(purpose, int) else [seed, *purpose.encode()]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 @contextlib.contextmanager

@@ -429,3 +429,46 @@ def test_output_biases_start_at_the_log_class_frequencies(lesions):
     # With an embedding network the output weights keep a random start, or
     # the hidden layers would get no gradient.
     assert output.weight.abs().min() > 0
+
+
+def _tower_state(clf, modality):
+    module = clf.net_.module_
+    return module.towers[module.tower_names[modality]].state_dict()
+
+
+def test_seeded_fits_copy_their_towers_instead_of_rebuilding(lesions, monkeypatch):
+    from skmultimodal.neural import _backbones
+
+    X, y, _ = lesions
+    monkeypatch.setattr(_backbones, "_TEMPLATES", _backbones.collections.OrderedDict())
+    built = []
+    original = _backbones.build_tower
+    monkeypatch.setattr(
+        _backbones, "build_tower", lambda *args: built.append(args) or original(*args)
+    )
+    first = fast_net(max_epochs=1).fit(X, y)
+    assert len(built) == 2  # one tower per image modality
+    second = fast_net(max_epochs=1, embedding_dims=(16,)).fit(X, y)
+    assert len(built) == 2  # both copied from the first fit's recipes
+    # The copies start where freshly built towers start, and training the
+    # first fit's copies left the cached towers untouched: a fit from the
+    # cache equals a fit that builds everything again.
+    from_cache = fast_net(max_epochs=1).fit(X, y)
+    _backbones._TEMPLATES.clear()
+    rebuilt = fast_net(max_epochs=1).fit(X, y)
+    assert len(built) == 4
+    assert_allclose(from_cache.predict_proba(X), rebuilt.predict_proba(X), rtol=1e-6)
+    assert_allclose(first.predict_proba(X), rebuilt.predict_proba(X), rtol=1e-6)
+    # Each modality has its own initial tower.
+    derm, clin = (_tower_state(second, m) for m in ("dermoscopic", "clinical"))
+    assert not all(torch.equal(derm[k], clin[k]) for k in derm)
+
+
+def test_unseeded_fits_start_from_new_random_towers(lesions):
+    X, y, _ = lesions
+    a = fast_net(modalities=("dermoscopic",), max_epochs=1, lr=0.0,
+                 random_state=None).fit(X, y)
+    b = fast_net(modalities=("dermoscopic",), max_epochs=1, lr=0.0,
+                 random_state=None).fit(X, y)
+    first, second = (_tower_state(c, "dermoscopic") for c in (a, b))
+    assert not torch.equal(first["0.conv1.weight"], second["0.conv1.weight"])
