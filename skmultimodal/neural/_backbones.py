@@ -142,8 +142,8 @@ def build_tower(backbone, weights, image_size):
 # Towers built before, by recipe, so that the next fit of a grid search or
 # cross-validation copies one (milliseconds) instead of building it again: a
 # ResNet-50's random initialisation alone takes about a second on the CPU,
-# longer than a frozen-tower fit's whole training. A few recipes are kept,
-# most recently used first; each holds one tower on the CPU.
+# longer than a frozen-tower fit's whole training. The last few recipes used
+# are kept (the least recently used is dropped), one tower each, on the CPU.
 _TEMPLATES = collections.OrderedDict()
 _TEMPLATES_LOCK = threading.Lock()
 _MAX_TEMPLATES = 4

@@ -568,8 +568,8 @@ def _start_from_class_frequencies(head, y_encoded, class_weights):
     predicts the class balance instead of a random guess and the first steps
     go to learning from the inputs. Without an embedding network the head is
     a multinomial logistic regression, which starts best from zero weights;
-    with one, zero output weights would also zero the gradients of every
-    hidden layer, so the output weights keep their random start.
+    with one, zero output weights would leave the hidden layers without
+    gradient at the start, so the output weights keep their random start.
     """
     output = head[-1]
     frequencies = np.bincount(y_encoded, minlength=output.out_features).astype(float)

@@ -107,7 +107,7 @@ class LesionDataset(torch.utils.data.Dataset):
         Returns
         -------
         dataset : LesionDataset
-            Shares the decoded images with this one; nothing is copied.
+            Shares the decoded images with this one; they are not copied.
         """
         index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
         return LesionDataset(
