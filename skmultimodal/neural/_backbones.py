@@ -11,6 +11,8 @@ import torch
 import torchvision
 from torch import nn
 
+from ._features import weights_digest
+
 # torchvision's ImageNet statistics, used when no weights enum says otherwise.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -158,10 +160,14 @@ def cached_tower(backbone, weights, image_size, seed):
     copy is the caller's own: training it never touches the cached tower.
     Without a reproducible recipe (a module as backbone, or random weights
     and no seed) the tower is built afresh every time.
+
+    Returns :func:`build_tower`'s three values and the :func:`weights_digest`
+    of the tower as built (``None`` when built afresh), valid for as long as
+    the tower is not trained.
     """
     key = _recipe(backbone, weights, image_size, seed)
     if key is None:
-        return build_tower(backbone, weights, image_size)
+        return (*build_tower(backbone, weights, image_size), None)
     with _TEMPLATES_LOCK:
         template = _TEMPLATES.get(key)
         if template is not None:
@@ -173,12 +179,13 @@ def cached_tower(backbone, weights, image_size, seed):
                 template = build_tower(backbone, weights, image_size)
         else:
             template = build_tower(backbone, weights, image_size)
+        template = (*template, weights_digest(template[0]))
         with _TEMPLATES_LOCK:
             _TEMPLATES[key] = template
             while len(_TEMPLATES) > _MAX_TEMPLATES:
                 _TEMPLATES.popitem(last=False)
-    tower, n_features, normalization = template
-    return copy.deepcopy(tower), n_features, normalization
+    tower, n_features, normalization, digest = template
+    return copy.deepcopy(tower), n_features, normalization, digest
 
 
 def _recipe(backbone, weights, image_size, seed):

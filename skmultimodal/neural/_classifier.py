@@ -500,6 +500,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             key = tower_fingerprint(
                 tower, module.mean.tolist(), module.std.tolist(), module.channels_last,
                 self.mixed_precision, device, self.augment,
+                weights=getattr(self, "_frozen_weights", {}).get(modality),
             )
 
             def encode(pixels, augment, modality=modality):
@@ -514,18 +515,26 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_module(self, device, embedding_dims, seed):
         towers, n_tower_features = {}, 0
+        self._frozen_weights = {}
         normalization = (IMAGENET_MEAN, IMAGENET_STD)
         for position, modality in enumerate(self._image_columns()):
             if self.share_towers and towers:
-                towers[modality] = next(iter(towers.values()))
+                first = next(iter(towers))
+                towers[modality] = towers[first]
+                if first in self._frozen_weights:
+                    self._frozen_weights[modality] = self._frozen_weights[first]
                 continue
             # Each tower and the head get seeds of their own, so that a tower
             # copied from the cache and one built afresh give the same net.
-            tower, n_tower_features, normalization = cached_tower(
+            tower, n_tower_features, normalization, digest = cached_tower(
                 self.backbone, self.weights, self.image_size,
                 _derived_seed(seed, position),
             )
             towers[modality] = tower
+            if self.freeze_towers and digest is not None:
+                # Frozen towers keep the weights they were built with, so
+                # their features' key needs no new pass over those weights.
+                self._frozen_weights[modality] = digest
         if seed is not None:
             torch.manual_seed(_derived_seed(seed, "head"))
         on_cuda = device.startswith("cuda")

@@ -14,15 +14,25 @@ import numpy as np
 import torch
 
 
-def tower_fingerprint(tower, *settings):
+def tower_fingerprint(tower, *settings, weights=None):
     """A key that changes whenever the tower would compute other features.
 
-    Weights and buffers (batch-norm statistics) are summarised by their
-    sums and sums of squares, which differ between any two trained or
-    randomly initialised towers; ``settings`` adds what else shapes the
-    features (normalisation, precision, augmentation).
+    ``weights`` is the tower's :func:`weights_digest` when known already
+    (computed otherwise); ``settings`` adds what else shapes the features
+    (normalisation, precision, augmentation).
     """
     digest = hashlib.sha1(repr(settings).encode())
+    digest.update((weights or weights_digest(tower)).encode())
+    return digest.hexdigest()
+
+
+def weights_digest(tower):
+    """A digest of a tower's weights and buffers (batch-norm statistics).
+
+    Each tensor is summarised by its sum and sum of squares, which differ
+    between any two trained or randomly initialised towers.
+    """
+    digest = hashlib.sha1()
     with torch.no_grad():
         for name, tensor in tower.state_dict().items():
             values = tensor.detach().double()  # summed where it lives

@@ -70,3 +70,30 @@ def test_augmented_views_must_be_a_positive_integer(lesions, bad):
     X, y, _ = lesions
     with pytest.raises(ValueError, match="augmented_views"):
         frozen_net(augmented_views=bad).fit(X, y)
+
+
+@pytest.mark.parametrize("share_towers", [False, True])
+def test_features_are_keyed_by_the_weights_the_towers_still_have(lesions, share_towers):
+    # Towers copied from the cache bring the digest of the weights they were
+    # built with; it must still describe the fitted (frozen) towers.
+    from skmultimodal.neural._features import weights_digest
+
+    X, y, _ = lesions
+    clf = frozen_net(share_towers=share_towers).fit(X, y)
+    module = clf.net_.module_
+    assert set(clf._frozen_weights) == {"dermoscopic", "clinical"}
+    for modality, digest in clf._frozen_weights.items():
+        assert weights_digest(module.towers[module.tower_names[modality]]) == digest
+
+
+def test_other_tower_weights_get_their_own_features(lesions):
+    X, y, _ = lesions
+    store = get_feature_store()
+    store.clear()
+    start = store.n_computed
+    frozen_net(augment=False, random_state=0).fit(X, y)
+    assert store.n_computed == start + 2 * len(X)  # two towers
+    frozen_net(augment=False, random_state=1).fit(X, y)  # other random towers
+    assert store.n_computed == start + 4 * len(X)
+    frozen_net(augment=False, random_state=0, embedding_dims=(8,)).fit(X, y)
+    assert store.n_computed == start + 4 * len(X)
