@@ -48,7 +48,7 @@ PRESETS = {
     # Small enough for two CPU cores in a few minutes.
     "cpu": dict(backbone="resnet18", image_size=32, batch_size=32, n_lesions=160,
                 source_size=256, epochs=3, grid_lesions=80, grid_epochs=6,
-                naive_workers=2, raw_steps=10),
+                naive_workers=2, raw_steps=30),
     # The paper's towers at their resolution, photographs of realistic size.
     "gpu": dict(backbone="resnet50", image_size=224, batch_size=128, n_lesions=2048,
                 source_size=768, epochs=4, grid_lesions=256, grid_epochs=20,
