@@ -327,7 +327,10 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
 
         class_weights = self._class_weights(y_encoded)
         with _torch_seed(seed, device), _cuda_tuning(device):
-            module = self._build_module(device, embedding_dims, seed)
+            module, digests = self._build_module(device, embedding_dims, seed)
+            # Frozen towers keep the weights they were built with, so the key
+            # of their features needs no new pass over those weights.
+            self._frozen_weights = digests if self.freeze_towers else {}
             _start_from_class_frequencies(module.head, y_encoded, class_weights)
             if self.freeze_towers:
                 views = self.augmented_views if self.augment else 1
@@ -514,15 +517,17 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         return dataset.with_features(features)
 
     def _build_module(self, device, embedding_dims, seed):
-        towers, n_tower_features = {}, 0
-        self._frozen_weights = {}
+        """The fusion net, and the weights digest of each modality's tower.
+
+        A digest is None for a tower built afresh rather than copied from a
+        recipe (see :func:`cached_tower`).
+        """
+        towers, digests, n_tower_features = {}, {}, 0
         normalization = (IMAGENET_MEAN, IMAGENET_STD)
         for position, modality in enumerate(self._image_columns()):
             if self.share_towers and towers:
                 first = next(iter(towers))
-                towers[modality] = towers[first]
-                if first in self._frozen_weights:
-                    self._frozen_weights[modality] = self._frozen_weights[first]
+                towers[modality], digests[modality] = towers[first], digests[first]
                 continue
             # Each tower and the head get seeds of their own, so that a tower
             # copied from the cache and one built afresh give the same net.
@@ -530,11 +535,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 self.backbone, self.weights, self.image_size,
                 _derived_seed(seed, position),
             )
-            towers[modality] = tower
-            if self.freeze_towers and digest is not None:
-                # Frozen towers keep the weights they were built with, so
-                # their features' key needs no new pass over those weights.
-                self._frozen_weights[modality] = digest
+            towers[modality], digests[modality] = tower, digest
         if seed is not None:
             torch.manual_seed(_derived_seed(seed, "head"))
         on_cuda = device.startswith("cuda")
@@ -554,7 +555,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         )
         if on_cuda:
             module = module.to(memory_format=torch.channels_last)
-        return module
+        return module, digests
 
     def _class_weights(self, y_encoded):
         if self.class_weight is None:
