@@ -588,7 +588,9 @@ def _start_from_class_frequencies(head, y_encoded, class_weights):
     with torch.no_grad():
         if len(head) == 1:
             output.weight.zero_()
-        output.bias.copy_(torch.as_tensor(np.log(frequencies / frequencies.sum())))
+        # A class weighted 0 gets a very low, finite bias, not -inf.
+        balance = np.maximum(frequencies / frequencies.sum(), 1e-12)
+        output.bias.copy_(torch.as_tensor(np.log(balance)))
 
 
 def _softmax(logits):

@@ -472,3 +472,14 @@ def test_unseeded_fits_start_from_new_random_towers(lesions):
                  random_state=None).fit(X, y)
     first, second = (_tower_state(c, "dermoscopic") for c in (a, b))
     assert not torch.equal(first["0.conv1.weight"], second["0.conv1.weight"])
+
+
+def test_a_class_weighted_zero_starts_improbable_but_finite(lesions):
+    X, y, _ = lesions
+    ignored = np.unique(y)[0]
+    clf = fast_net(modalities=("metadata",), embedding_dims=(), max_epochs=1,
+                   lr=0.0, class_weight={ignored: 0.0}).fit(X, y)
+    assert torch.isfinite(clf.net_.module_.head[-1].bias).all()
+    proba = clf.predict_proba(X)
+    assert np.isfinite(proba).all()
+    assert_allclose(proba[:, 0], 0.0, atol=1e-9)
