@@ -127,6 +127,73 @@ def require_columns(X, columns, reason):
         )
 
 
+def empty_cells(values):
+    """Boolean mask of the cells of ``values`` that are empty: NaN, None or "".
+
+    An empty image cell means the image was not taken (data, not an error);
+    a cell of blanks counts as empty too, since no file is named by it.
+    """
+    values = pd.Series(values, copy=False)
+    missing = values.isna().to_numpy()
+    blank = np.fromiter(
+        (isinstance(v, str) and not v.strip() for v in values), bool, len(values)
+    )
+    return missing | blank
+
+
+def modality_presence(
+    X, *, dermoscopic_column="dermoscopic", clinical_column="clinical",
+    metadata_columns=None,
+):
+    """Which modalities each lesion of a lesion frame has.
+
+    An image modality is present where its column holds a path (an absent
+    column means no lesion has that image); the metadata are present where
+    at least one metadata column is filled in.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The lesion frame.
+    dermoscopic_column, clinical_column : str
+        Columns of the image paths.
+    metadata_columns : list of str or None, default=None
+        Metadata columns; ``None`` means every column except the image
+        columns.
+
+    Returns
+    -------
+    presence : DataFrame of bool
+        Columns ``"dermoscopic"``, ``"clinical"`` and ``"metadata"``, indexed
+        like ``X``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skmultimodal._frame import modality_presence
+    >>> X = pd.DataFrame({"dermoscopic": ["a.jpg", None], "clinical": ["", "b.png"],
+    ...                   "age": [40.0, None]})
+    >>> modality_presence(X)
+       dermoscopic  clinical  metadata
+    0         True     False      True
+    1        False      True     False
+    """
+    image_columns = {"dermoscopic": dermoscopic_column, "clinical": clinical_column}
+    presence = {}
+    for modality, column in image_columns.items():
+        if column in X.columns:
+            presence[modality] = ~empty_cells(X[column])
+        else:
+            presence[modality] = np.zeros(len(X), dtype=bool)
+    columns = metadata_columns_of(X, metadata_columns, image_columns.values())
+    columns = [c for c in columns if c in X.columns]
+    presence["metadata"] = (
+        X[columns].notna().any(axis=1).to_numpy() if columns
+        else np.zeros(len(X), dtype=bool)
+    )
+    return pd.DataFrame(presence, index=X.index)
+
+
 def image_paths(X, column, image_root=None):
     """Return the paths of ``X[column]`` as strings, resolved against ``image_root``.
 
