@@ -10,6 +10,7 @@ from sklearn.model_selection import cross_validate
 
 from skmultimodal.metrics import (
     cancer_auc,
+    cross_entropy,
     lesion_scorers,
     mean_average_precision,
     melanoma_auc,
@@ -161,3 +162,88 @@ def test_scorers_work_for_two_classes():
         result = cross_validate(LogisticRegression(), X, y, cv=2, scoring=lesion_scorers())
     assert (result["test_auc_melanoma"] > 0.5).all()
     assert (result["test_auc_cancer"] == result["test_auc_melanoma"]).all()
+
+
+METRIC_FUNCTIONS = [
+    mean_average_precision, top1_accuracy, melanoma_auc, cancer_auc, cross_entropy,
+]
+
+
+@pytest.mark.parametrize("metric", METRIC_FUNCTIONS, ids=lambda f: f.__name__)
+def test_labels_sharing_nothing_with_y_true_are_refused(metric):
+    proba = [[0.3, 0.7], [0.6, 0.4]]
+    # Integer codes against label strings: both sets are named.
+    with pytest.raises(ValueError, match=r"\['melanoma', 'nevus'\].*\[0, 1\]"):
+        metric(["nevus", "melanoma"], proba, [0, 1])
+    with pytest.raises(ValueError, match="None of the labels of y_true"):
+        metric(["nevus", "melanoma"], proba, ["bcc", "scc"])
+
+
+def test_one_shared_label_is_enough_for_a_model_that_missed_a_class():
+    # The fold's model knew nevus and bcc only; melanoma scores probability 0.
+    y_true = ["nevus", "melanoma", "bcc", "melanoma"]
+    proba = [[0.2, 0.8], [0.4, 0.6], [0.9, 0.1], [0.3, 0.7]]
+    assert top1_accuracy(y_true, proba, ["bcc", "nevus"]) == 0.5
+
+
+@pytest.mark.parametrize("metric", METRIC_FUNCTIONS, ids=lambda f: f.__name__)
+def test_one_label_spelled_two_ways_is_refused(metric):
+    y_true = ["nevus", "Melanoma", "bcc", "nevus"]
+    proba = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match="'Melanoma' and the column label 'melanoma'"):
+        metric(y_true, proba, ["bcc", "melanoma", "nevus"])
+
+
+@pytest.mark.parametrize("metric", METRIC_FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_probabilities_are_refused_with_their_rows(metric, bad):
+    proba = np.full((12, 2), 0.5)
+    proba[[3, 7], 1] = bad
+    with pytest.raises(ValueError, match=r"NaN or infinity in 2 of its 12 rows \(rows 3, 7\)"):
+        metric(["melanoma", "nevus"] * 6, proba, ["melanoma", "nevus"])
+
+
+def test_all_nan_probabilities_do_not_score():
+    with pytest.raises(ValueError, match="in 2 of its 2 rows"):
+        top1_accuracy(["bcc", "nevus"], np.full((2, 2), np.nan), ["bcc", "nevus"])
+
+
+@pytest.mark.parametrize("metric", METRIC_FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("bad", [-0.2, 1.5, 3.0])
+def test_scores_that_are_not_probabilities_are_refused(metric, bad):
+    proba = np.full((4, 2), 0.5)
+    proba[2, 0] = bad
+    with pytest.raises(ValueError, match=r"outside \[0, 1\] in 1 of its 4 rows \(rows 2;"):
+        metric(["melanoma", "nevus"] * 2, proba, ["melanoma", "nevus"])
+
+
+def test_float32_rounding_around_the_bounds_is_accepted():
+    proba = np.array([[1 + 3e-7, -2e-7], [0.25, 0.75]])
+    assert top1_accuracy(["melanoma", "nevus"], proba, ["melanoma", "nevus"]) == 1.0
+
+
+def test_melanoma_label_spelled_otherwise_is_refused_with_the_fix():
+    y_true = ["nevus", "Melanoma", "nevus", "Melanoma"]
+    proba = [[0.2, 0.8], [0.6, 0.4], [0.3, 0.7], [0.9, 0.1]]
+    with pytest.raises(ValueError, match="Pass melanoma='Melanoma'"):
+        melanoma_auc(y_true, proba, ["Melanoma", "nevus"])
+    assert melanoma_auc(y_true, proba, ["Melanoma", "nevus"], melanoma="Melanoma") == 1.0
+
+
+def test_melanoma_absent_from_labels_and_y_true_is_refused():
+    proba = [[0.2, 0.8], [0.6, 0.4]]
+    with pytest.raises(ValueError, match="melanoma='melanoma' occurs neither in y_true"):
+        melanoma_auc(["nevus", "bcc"], proba, ["bcc", "nevus"])
+
+
+def test_cancers_spelled_otherwise_or_absent_are_refused():
+    y_true = ["nevus", "BCC", "melanoma", "nevus"]
+    proba = np.full((4, 3), 1 / 3)
+    # One cancer spelled otherwise would silently count as benign.
+    with pytest.raises(ValueError, match=r"Pass cancers=\['melanoma', 'BCC', 'scc'\]"):
+        cancer_auc(y_true, proba, ["BCC", "melanoma", "nevus"])
+    with pytest.raises(ValueError, match="occurs neither in y_true"):
+        cancer_auc(["nevus", "bkl"], [[0.5, 0.5], [0.2, 0.8]], ["bkl", "nevus"])
+    # A single cancer as a string is one label, not its letters.
+    assert cancer_auc(["nevus", "bcc"], [[0.1, 0.9], [0.8, 0.2]], ["bcc", "nevus"],
+                      cancers="bcc") == 1.0
