@@ -2,11 +2,8 @@
 
 import numpy as np
 
-# sklearn's scorer base class is private, but only its subclasses share one
-# predict_proba call between the scorers of a multi-metric evaluation; with
-# plain callables an image net would run inference once per metric.
-from sklearn.metrics._scorer import _BaseScorer
-
+# Private in sklearn; _compat says why it is needed.
+from .._compat import _BaseScorer
 from ._lesion import (
     cancer_auc,
     cross_entropy,
