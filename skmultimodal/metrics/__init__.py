@@ -7,12 +7,14 @@ from ._lesion import (
     melanoma_auc,
     top1_accuracy,
 )
-from ._scorers import lesion_scorers
+from ._scorers import lesion_scorers, lesion_scores, lesion_scoring
 
 __all__ = [
     "cancer_auc",
     "cross_entropy",
     "lesion_scorers",
+    "lesion_scores",
+    "lesion_scoring",
     "mean_average_precision",
     "melanoma_auc",
     "top1_accuracy",

@@ -1,4 +1,9 @@
-"""Scorers for ``cross_validate`` and ``GridSearchCV`` built on the lesion metrics."""
+"""The lesion metrics together: as scorers, as one scoring callable, as one dict.
+
+``lesion_scorers`` gives one scorer per metric (sklearn shares one
+``predict_proba`` call between them); ``lesion_scoring`` one callable that
+returns every metric; ``lesion_scores`` every metric of stored probabilities.
+"""
 
 import numpy as np
 
@@ -19,6 +24,8 @@ METRICS = {
     "auc_melanoma": melanoma_auc,
     "auc_cancer": cancer_auc,
 }
+# The validation loss, negated so that greater is better like the metrics.
+LOSS = "neg_log_loss"
 
 
 class _ProbabilityScorer(_BaseScorer):
@@ -78,5 +85,123 @@ def lesion_scorers(*, loss=False):
     """
     scorers = {name: _ProbabilityScorer(metric) for name, metric in METRICS.items()}
     if loss:
-        scorers["neg_log_loss"] = _ProbabilityScorer(cross_entropy, sign=-1)
+        scorers[LOSS] = _ProbabilityScorer(cross_entropy, sign=-1)
     return scorers
+
+
+def lesion_scores(y_true, y_proba, labels, *, loss=False):
+    """Every lesion metric of one probability matrix, in one dict.
+
+    The function to score probabilities stored once per fold: the same
+    numbers as :func:`lesion_scorers` and :func:`lesion_scoring` give for the
+    estimator that predicted ``y_proba``, without predicting again.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, one column per class, finite and between 0
+        and 1.
+    labels : array-like of shape (n_classes,)
+        The class of each column of ``y_proba``, e.g. an estimator's
+        ``classes_``; at least one must occur in ``y_true``.
+    loss : bool, default=False
+        Also give the validation loss, as ``"neg_log_loss"`` (the negated
+        :func:`cross_entropy`).
+
+    Returns
+    -------
+    scores : dict of str to float
+        ``{"top1": ..., "map": ..., "auc_melanoma": ..., "auc_cancer": ...}``
+        (then ``"neg_log_loss"``), as :func:`top1_accuracy`,
+        :func:`mean_average_precision`, :func:`melanoma_auc` and
+        :func:`cancer_auc` give them: an AUC is NaN, with an
+        :class:`~sklearn.exceptions.UndefinedMetricWarning`, when ``y_true``
+        has no positive or no negative lesion.
+
+    Raises
+    ------
+    ValueError
+        As the metrics do (see :ref:`metrics_input_checks`).
+
+    See Also
+    --------
+    lesion_scoring : the same, predicting the probabilities of an estimator.
+
+    Examples
+    --------
+    >>> from skmultimodal.metrics import lesion_scores
+    >>> y_true = ["nevus", "melanoma", "nevus", "bcc"]
+    >>> y_proba = [[0.1, 0.2, 0.7], [0.1, 0.6, 0.3], [0.2, 0.1, 0.7], [0.5, 0.3, 0.2]]
+    >>> lesion_scores(y_true, y_proba, ["bcc", "melanoma", "nevus"])
+    {'top1': 1.0, 'map': 1.0, 'auc_melanoma': 1.0, 'auc_cancer': 1.0}
+    """
+    scores = {name: metric(y_true, y_proba, labels) for name, metric in METRICS.items()}
+    if loss:
+        scores[LOSS] = -cross_entropy(y_true, y_proba, labels)
+    return scores
+
+
+class _LesionScoring:
+    """``scoring(estimator, X, y)``: every lesion metric of one predict_proba call.
+
+    A class rather than a closure, so that joblib workers can pickle it.
+    """
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __call__(self, estimator, X, y):
+        return lesion_scores(
+            y, estimator.predict_proba(X), estimator.classes_, loss=self.loss
+        )
+
+    def __repr__(self):
+        return f"lesion_scoring(loss={self.loss!r})"
+
+
+def lesion_scoring(*, loss=False):
+    """One scoring callable for every lesion metric, for ``scoring=``.
+
+    The callable, ``scoring(estimator, X, y) -> dict``, calls
+    ``estimator.predict_proba(X)`` once and returns every metric of
+    :func:`lesion_scores`, read through the estimator's ``classes_``. It is a
+    multi-metric ``scoring`` for :func:`~sklearn.model_selection.cross_validate`
+    (results ``"test_map"`` and so on) and
+    :class:`~sklearn.model_selection.GridSearchCV` (with ``refit="map"``, or
+    another metric's name), giving the same numbers as :func:`lesion_scorers`.
+
+    Parameters
+    ----------
+    loss : bool, default=False
+        Also score the validation loss, as ``"neg_log_loss"`` (the negated
+        :func:`cross_entropy`, so that greater is better).
+
+    Returns
+    -------
+    scoring : callable
+        ``scoring(estimator, X, y)`` returning a dict of str to float with the
+        keys ``"top1"``, ``"map"``, ``"auc_melanoma"``, ``"auc_cancer"``
+        (then ``"neg_log_loss"``).
+
+    See Also
+    --------
+    lesion_scores : the same metrics of probabilities already predicted.
+    lesion_scorers : one scorer per metric.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skmultimodal.metrics import lesion_scoring
+    >>> X, y = make_classification(n_samples=200, n_informative=4, n_classes=3,
+    ...                            random_state=0)
+    >>> y = [["nevus", "melanoma", "bcc"][i] for i in y]
+    >>> search = GridSearchCV(LogisticRegression(), {"C": [0.01, 1.0]},
+    ...                       scoring=lesion_scoring(), refit="map").fit(X, y)
+    >>> sorted(key for key in search.cv_results_ if key.startswith("mean_test_"))
+    ['mean_test_auc_cancer', 'mean_test_auc_melanoma', 'mean_test_map', 'mean_test_top1']
+    """
+    return _LesionScoring(loss)

@@ -1,17 +1,21 @@
 import itertools
+import pickle
 import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_validate
+from sklearn.model_selection import GridSearchCV, cross_validate
 
 from skmultimodal.metrics import (
     cancer_auc,
     cross_entropy,
     lesion_scorers,
+    lesion_scores,
+    lesion_scoring,
     mean_average_precision,
     melanoma_auc,
     top1_accuracy,
@@ -247,3 +251,49 @@ def test_cancers_spelled_otherwise_or_absent_are_refused():
     # A single cancer as a string is one label, not its letters.
     assert cancer_auc(["nevus", "bcc"], [[0.1, 0.9], [0.8, 0.2]], ["bcc", "nevus"],
                       cancers="bcc") == 1.0
+
+
+def test_lesion_scores_are_the_metrics(scores):
+    y_true, proba = scores
+    result = lesion_scores(y_true, proba, LABELS, loss=True)
+    assert list(result) == ["top1", "map", "auc_melanoma", "auc_cancer", "neg_log_loss"]
+    assert result["map"] == mean_average_precision(y_true, proba, LABELS)
+    assert result["auc_melanoma"] == melanoma_auc(y_true, proba, LABELS)
+    assert result["neg_log_loss"] == -cross_entropy(y_true, proba, LABELS)
+    assert "neg_log_loss" not in lesion_scores(y_true, proba, LABELS)
+
+
+def test_lesion_scoring_predicts_once_and_matches_the_scorers(scores):
+    y_true, _ = scores
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(len(y_true), 3)) + (LABELS == y_true[:, None])[:, :3]
+    CountingClassifier.calls = 0
+    ours = cross_validate(CountingClassifier(), X, y_true, cv=3,
+                          scoring=lesion_scoring(loss=True), error_score="raise")
+    assert CountingClassifier.calls == 3  # once per fold, for all five numbers
+    theirs = cross_validate(CountingClassifier(), X, y_true, cv=3,
+                            scoring=lesion_scorers(loss=True))
+    for name in ["top1", "map", "auc_melanoma", "auc_cancer", "neg_log_loss"]:
+        assert_allclose(ours[f"test_{name}"], theirs[f"test_{name}"])
+
+
+def test_lesion_scoring_refits_a_grid_search_on_one_metric():
+    rng = np.random.RandomState(0)
+    y = rng.choice(["nevus", "melanoma", "bcc"], size=90)
+    X = rng.normal(size=(90, 3)) + (y[:, None] == ["nevus", "melanoma", "bcc"])
+    search = GridSearchCV(LogisticRegression(), {"C": [1e-4, 1.0]},
+                          scoring=lesion_scoring(), refit="map", cv=3).fit(X, y)
+    results = search.cv_results_
+    assert search.best_index_ == np.argmax(results["mean_test_map"])
+    assert search.best_score_ == results["mean_test_map"][search.best_index_]
+    assert np.isfinite(results["mean_test_auc_cancer"]).all()
+
+
+def test_lesion_scoring_works_for_two_classes_and_pickles():
+    rng = np.random.RandomState(0)
+    y = np.array(["nevus", "melanoma"] * 20)
+    X = rng.normal(size=(40, 2)) + (y == "melanoma")[:, None]
+    scoring = pickle.loads(pickle.dumps(lesion_scoring()))
+    assert repr(scoring) == "lesion_scoring(loss=False)"
+    result = scoring(LogisticRegression().fit(X, y), X, y)
+    assert result["auc_melanoma"] == result["auc_cancer"] > 0.5
