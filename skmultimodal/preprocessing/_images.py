@@ -5,17 +5,32 @@ from PIL import Image, ImageOps
 
 # Bumped whenever decoding changes, so that images cached on disk by an older
 # version are decoded again rather than silently reused.
-DECODER_VERSION = 1
+DECODER_VERSION = 2
 
 
 def load_image(path, image_size):
     """Decode an image file as a square RGB uint8 array.
 
-    The EXIF orientation is applied; grayscale, palette, RGBA (over black),
-    CMYK and 16-bit images become 8-bit RGB; the largest centred square is
-    cropped and resized to ``image_size`` (antialiased). Large JPEGs are
-    decoded at a reduced scale when the target is small, which is several
-    times faster and loses nothing at the target size.
+    The EXIF orientation is applied; grayscale, palette, RGBA (over black)
+    and CMYK images become 8-bit RGB; the largest centred square is cropped
+    and resized to ``image_size`` (antialiased). Large JPEGs are decoded at a
+    reduced scale when the target is small, which is several times faster
+    and loses nothing at the target size.
+
+    Images of more than 8 bits per channel are reduced by one fixed rule per
+    kind of pixel, never by each image's own brightest level (which would
+    make the same gray level differ between two images):
+
+    - 16-bit levels (16-bit PNG and TIFF files, Pillow modes ``I;16*``) keep
+      their high byte: level ``v`` becomes ``v // 256``, so 0..65535 maps
+      onto 0..255. Pillow reduces 16-bit colour PNGs the same way, so a
+      16-bit gray image and its colour copy give the same pixels.
+    - 32-bit integer pixels (mode ``I``: 32-bit integer TIFFs, and 16-bit
+      PNGs as older Pillow versions open them) are read as 16-bit levels by
+      the same rule; levels outside 0..65535 are clipped.
+    - Floating-point pixels (mode ``F``: 32-bit float TIFFs) are taken to lie
+      in [0, 1] and scaled by 255 (rounded); values outside are clipped, and
+      not-a-number is black.
 
     Parameters
     ----------
@@ -72,14 +87,8 @@ def _to_rgb(image):
 
 
 def _to_uint8(values):
-    """Map 16-bit, 32-bit integer or float gray levels onto 0..255."""
-    is_float = values.dtype.kind == "f"
-    values = values.astype(np.float64)
-    top = values.max() if values.size else 0.0
-    if is_float and top <= 1.0 and values.min() >= 0.0:
-        scale = 255.0  # floats in [0, 1]
-    elif top <= 255.0:
-        scale = 1.0  # 8-bit levels stored in a wider type
-    else:
-        scale = 255.0 / 65535.0  # 16-bit levels
-    return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+    """Gray levels wider than 8 bits onto 0..255, by the rules in :func:`load_image`."""
+    if values.dtype.kind == "f":
+        values = np.nan_to_num(values * 255.0, nan=0.0)  # not-a-number is black
+        return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    return (np.clip(values, 0, 65535) >> 8).astype(np.uint8)

@@ -1,3 +1,6 @@
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -54,6 +57,70 @@ def test_modes_become_8_bit_rgb(tmp_path, mode, value, expected):
     out = load_image(path, 8)
     assert out.shape == (8, 8, 3)
     assert tuple(int(v) for v in out[4, 4]) == expected
+
+
+def write_16_bit_png(path, levels):
+    """A 16-bit PNG of ``levels`` (h x w gray, or h x w x 3 colour), written by hand.
+
+    Pillow writes 16-bit gray PNGs but no 16-bit colour ones.
+    """
+    levels = np.asarray(levels, dtype=">u2")
+    height, width = levels.shape[:2]
+    colour_type = 2 if levels.ndim == 3 else 0
+    rows = b"".join(b"\x00" + levels[y].tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+@pytest.mark.parametrize("level, expected", [(0, 0), (255, 0), (256, 1), (32896, 128),
+                                             (65535, 255)])
+@pytest.mark.parametrize("file_format", ["png", "tiff"])
+def test_16_bit_levels_keep_their_high_byte(tmp_path, file_format, level, expected):
+    # One rule for every 16-bit image: an image whose brightest level is 255
+    # is nearly black, not read as an 8-bit one.
+    path = tmp_path / f"gray16.{file_format}"
+    Image.new("I;16", (12, 12), level).save(path)
+    with Image.open(path) as image:
+        assert image.mode.startswith("I;16")
+    assert load_image(path, 4).tolist() == np.full((4, 4, 3), expected).tolist()
+
+
+def test_big_endian_16_bit_tiff_follows_the_same_rule(tmp_path):
+    Image.new("I;16B", (12, 12), 0x1234).save(tmp_path / "big_endian.tiff")
+    assert (load_image(tmp_path / "big_endian.tiff", 4) == 0x12).all()
+
+
+def test_16_bit_gray_and_colour_pngs_agree(tmp_path):
+    levels = np.arange(0, 65536, 257 * 3, dtype=np.int64)[:64].reshape(8, 8)
+    gray = load_image(write_16_bit_png(tmp_path / "gray.png", levels), 8)
+    colour = load_image(write_16_bit_png(tmp_path / "rgb.png", np.stack([levels] * 3, -1)), 8)
+    np.testing.assert_array_equal(gray, colour)
+    np.testing.assert_array_equal(gray[..., 0], levels >> 8)
+
+
+@pytest.mark.parametrize("level, expected", [(300, 1), (65535, 255), (100000, 255),
+                                             (-5, 0)])
+def test_32_bit_integer_tiffs_are_read_as_16_bit_levels(tmp_path, level, expected):
+    Image.fromarray(np.full((12, 12), level, dtype=np.int32)).save(tmp_path / "i32.tiff")
+    with Image.open(tmp_path / "i32.tiff") as image:
+        assert image.mode == "I"
+    assert (load_image(tmp_path / "i32.tiff", 4) == expected).all()
+
+
+@pytest.mark.parametrize("value, expected", [(0.0, 0), (0.5, 128), (1.0, 255), (2.0, 255),
+                                             (-1.0, 0), (200.0, 255), (np.nan, 0)])
+def test_float_tiffs_are_read_as_levels_in_0_1(tmp_path, value, expected):
+    Image.fromarray(np.full((12, 12), value, dtype=np.float32)).save(tmp_path / "f.tiff")
+    assert (load_image(tmp_path / "f.tiff", 4) == expected).all()
 
 
 def test_transparent_pixels_are_composited_over_black(tmp_path):
