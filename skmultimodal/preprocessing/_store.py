@@ -2,17 +2,28 @@
 
 Decoding JPEGs costs far more than training on them once they are small
 uint8 tensors, and cross-validation, grid search and clones fit on the same
-images again and again. The store decodes each file once per image size,
+images again and again. The store decodes each image once per image size,
 keeps the result in one growing uint8 tensor and hands out row numbers into
 it, so that a fit's batches are gathered with one indexing operation.
-Optionally the decoded arrays also go to a directory on disk, so that the next
-process starts warm.
+
+An image is known by its content, a digest of its file's bytes: an edited
+file is a new image however its size and modification time were kept, and
+identical files share one row. Each file is hashed once per process, until
+its size, modification or status-change time changes (the last cannot be set
+by programs, so restoring the modification time after an edit is noticed).
+Optionally the decoded arrays also go to a directory on disk, one validated
+entry per image content, so that the next process starts warm.
 """
 
+import errno
 import hashlib
 import os
+import stat
+import struct
 import tempfile
 import threading
+import warnings
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -107,6 +118,21 @@ class StoredImages:
         """Side of the stored squares, in pixels."""
         return self.table.image_size
 
+    @property
+    def digests(self):
+        """One 64-bit identity per image, from the content of its file.
+
+        The first 8 bytes of the file's content digest as a signed integer:
+        the same for identical files, across processes, image sizes and
+        library versions, and different (but for a 2**-64 chance) for files
+        of other content. Suited to seeding per-image randomness.
+
+        Returns
+        -------
+        digests : torch.Tensor of int64, shape (n_images,)
+        """
+        return self.table.identity[self.rows]
+
     def gather(self, index, out=None):
         """Return the images at ``index`` as a ``(n, 3, size, size)`` uint8 tensor.
 
@@ -141,31 +167,36 @@ class StoredImages:
         return StoredImages(self.table, self.rows[torch.as_tensor(index)])
 
 
+def _grown(tensor, rows):
+    """``tensor`` with room for ``rows`` rows; the same tensor when it has it."""
+    if rows <= len(tensor):
+        return tensor
+    grown = torch.empty((max(rows, 2 * len(tensor)), *tensor.shape[1:]), dtype=tensor.dtype)
+    grown[: len(tensor)] = tensor
+    return grown
+
+
 class _Table:
     """All decoded images of one size: a uint8 tensor grown by doubling."""
 
     def __init__(self, image_size):
         self.image_size = image_size
-        self.row_of = {}
+        self.row_of = {}  # content digest -> row
         self.data = torch.empty((0, 3, image_size, image_size), dtype=torch.uint8)
+        self.identity = torch.empty(0, dtype=torch.int64)
         self.size = 0
 
-    def append(self, images):
-        needed = self.size + len(images)
-        if needed > len(self.data):
-            grown = torch.empty(
-                (max(needed, 2 * len(self.data)), 3, self.image_size, self.image_size),
-                dtype=torch.uint8,
-            )
-            grown[: self.size] = self.data[: self.size]
-            # Readers holding the old tensor keep a valid copy of their rows.
-            self.data = grown
-        block = self.data[self.size : needed].numpy()
-        for offset, image in enumerate(images):
-            block[offset] = image.transpose(2, 0, 1)
-        rows = range(self.size, needed)
-        self.size = needed
-        return rows
+    def add(self, digest, pixels):
+        """Append one ``(3, size, size)`` image; its row."""
+        row = self.size
+        # Readers holding the old tensors keep a valid copy of their rows.
+        self.data = _grown(self.data, row + 1)
+        self.identity = _grown(self.identity, row + 1)
+        self.data[row].numpy()[...] = pixels
+        self.identity[row] = _identity(digest)
+        self.row_of[digest] = row
+        self.size = row + 1
+        return row
 
     def gather(self, rows, out=None):
         """The images at ``rows`` as one ``(n, 3, size, size)`` uint8 tensor."""
@@ -176,10 +207,10 @@ class ImageStore:
     """Decoded lesion images, kept in memory (and optionally on disk).
 
     One store serves the whole process (see :func:`get_image_store`): every
-    estimator, clone, fold and grid point asks it for images, and only files
-    it has not seen at that image size are decoded. A file is recognised by
-    its resolved path, size and modification time, so an edited file is
-    decoded again.
+    estimator, clone, fold and grid point asks it for images, and only
+    images it has not seen at that image size are decoded. An image is
+    known by a digest of its file's bytes, so an edited file is decoded
+    again and identical files are decoded once.
 
     Attributes
     ----------
@@ -206,24 +237,29 @@ class ImageStore:
 
     def __init__(self):
         self._tables = {}
+        self._digests = {}  # file identity and times -> content digest
         self._lock = threading.Lock()
         self.n_decoded = 0
         self.n_read_from_disk = 0
 
     def load(self, paths, *, image_size, cache_dir=None, n_jobs=None, progress=False):
-        """Return the decoded images of ``paths``, decoding only new files.
+        """Return the decoded images of ``paths``, decoding only new images.
 
         Parameters
         ----------
         paths : sequence of str
-            Image files; repeats are decoded once.
+            Image files; repeats, and files of identical content, are decoded
+            once.
         image_size : int
             Side of the decoded squares.
         cache_dir : str or os.PathLike, default=None
             Directory where decoded arrays are also kept across processes.
+            A damaged or foreign entry in it is decoded again and replaced,
+            with a warning naming it.
         n_jobs : int, default=None
-            Threads decoding new files; ``None`` or ``-1`` uses every CPU.
-            Decoding and resizing release the GIL, so threads scale.
+            Threads reading and decoding files; ``None`` or ``-1`` uses every
+            CPU. Hashing, decoding and resizing release the GIL, so threads
+            scale.
         progress : bool, default=False
             Show a progress bar while decoding.
 
@@ -237,84 +273,120 @@ class ImageStore:
         ImageLoadError
             Listing every file that is missing or cannot be decoded.
         """
-        keys, failures = [], []
-        for position, path in enumerate(paths):
-            try:
-                keys.append(_file_key(path))
-            except OSError as error:
-                failures.append((position, path, _reason(error)))
-        if failures:
+        paths = list(paths)
+        workers = os.cpu_count() if n_jobs in (None, -1) else max(1, int(n_jobs))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            identified = list(pool.map(self._identify, paths))
+            failures = [
+                (position, path, reason)
+                for position, (path, (_, reason)) in enumerate(zip(paths, identified))
+                if reason is not None
+            ]
+            if failures:
+                raise ImageLoadError(_failure_message(failures), failures)
+            digests = [digest for digest, _ in identified]
+            with self._lock:
+                table = self._tables.setdefault(image_size, _Table(image_size))
+                todo = {}
+                for digest, path in zip(digests, paths):
+                    if digest not in table.row_of:
+                        todo.setdefault(digest, path)
+            entries = None if cache_dir is None else _Entries(cache_dir, image_size)
+            failed = self._fill(table, todo, entries, pool, progress)
+        if failed:
+            failures = [
+                (position, path, failed[digest])
+                for position, (path, digest) in enumerate(zip(paths, digests))
+                if digest in failed
+            ]
             raise ImageLoadError(_failure_message(failures), failures)
-
         with self._lock:
-            table = self._tables.setdefault(image_size, _Table(image_size))
-            todo = {}
-            for position, key in enumerate(keys):
-                if key not in table.row_of and key not in todo:
-                    todo[key] = paths[position]
-
-        decoded, failures = self._decode(
-            todo, image_size, cache_dir, n_jobs, progress
-        )
-        if failures:
-            position_of = {path: i for i, path in enumerate(paths)}
-            failures = sorted((position_of[p], p, reason) for p, reason in failures)
-            raise ImageLoadError(_failure_message(failures), failures)
-        with self._lock:
-            fresh = [key for key in decoded if key not in table.row_of]
-            for key, row in zip(fresh, table.append([decoded[k] for k in fresh])):
-                table.row_of[key] = row
-            rows = torch.tensor([table.row_of[key] for key in keys], dtype=torch.int64)
+            rows = torch.tensor([table.row_of[digest] for digest in digests], dtype=torch.int64)
         return StoredImages(table, rows)
 
-    def _decode(self, todo, image_size, cache_dir, n_jobs, progress):
-        decoded, failures = {}, []
+    def _identify(self, path):
+        """The content digest of ``path``, or why there is none: ``(digest, reason)``."""
+        try:
+            status = os.stat(path)
+            if stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+            if not stat.S_ISREG(status.st_mode):
+                return None, "not a regular file (a device, pipe or socket)"
+            key = _file_times(status)
+            digest = self._digests.get(key)
+            if digest is None:
+                content = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+                with open(path, "rb") as file:
+                    while chunk := file.read(_CHUNK):
+                        content.update(chunk)
+                    unchanged = _file_times(os.fstat(file.fileno())) == key
+                digest = content.digest()
+                if unchanged:  # a file written while it was read is hashed again next time
+                    self._digests[key] = digest
+            return digest, None
+        except Exception as error:  # noqa: BLE001 - every reason is reported
+            return None, _reason(error)
+
+    def _fill(self, table, todo, entries, pool, progress):
+        """Decode, or read from ``entries``, the images of ``todo`` into ``table``.
+
+        Returns the reason of each digest that failed.
+        """
+        failed, damaged = {}, []
         if not todo:
-            return decoded, failures
-        directory = None
-        if cache_dir is not None:
-            directory = os.path.join(os.fspath(cache_dir), f"{image_size}px")
-            os.makedirs(directory, exist_ok=True)
+            return failed
 
         def work(item):
-            key, path = item
-            cached = None if directory is None else _cache_file(directory, key)
-            if cached is not None and os.path.exists(cached):
-                try:
-                    return key, path, np.load(cached), "disk"
-                except (OSError, ValueError):
-                    pass  # a torn or foreign file: decode again and overwrite
+            digest, path = item
+            how = "decoded"
             try:
-                image = load_image(path, image_size)
+                if entries is not None:
+                    try:
+                        pixels, how = entries.read(digest), "disk"
+                    except FileNotFoundError:
+                        pass
+                    except _DamagedEntry as error:
+                        damaged.append((error.path, error.problem, path))
+                if how == "decoded":
+                    pixels = load_image(path, table.image_size).transpose(2, 0, 1)
+                    if entries is not None:
+                        entries.write(digest, pixels)
             except Exception as error:  # noqa: BLE001 - every reason is reported
-                return key, path, _reason(error), "failed"
-            if cached is not None:
-                _save_atomically(cached, image)
-            return key, path, image, "decoded"
-
-        workers = os.cpu_count() if n_jobs in (None, -1) else max(1, int(n_jobs))
-        bar = tqdm(
-            total=len(todo), desc=f"Decoding images ({image_size} px)", unit="img",
-            disable=not progress, leave=False,
-        )
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for key, path, result, how in pool.map(work, todo.items()):
-                bar.update()
-                if how == "failed":
-                    failures.append((path, result))
-                    continue
-                decoded[key] = result
+                return digest, _reason(error), "failed"
+            with self._lock:
+                if digest not in table.row_of:
+                    table.add(digest, pixels)
                 if how == "disk":
                     self.n_read_from_disk += 1
                 else:
                     self.n_decoded += 1
+            return digest, None, how
+
+        bar = tqdm(
+            total=len(todo), desc=f"Decoding images ({table.image_size} px)", unit="img",
+            disable=not progress, leave=False,
+        )
+        for digest, reason, how in pool.map(work, todo.items()):
+            bar.update()
+            if how == "failed":
+                failed[digest] = reason
         bar.close()
-        return decoded, failures
+        if damaged:
+            lines = [f"  {entry}: {problem} (image {path})" for entry, problem, path in damaged]
+            warnings.warn(
+                f"{len(damaged)} entries of the image cache were damaged or not "
+                "written by this version; their images were decoded again and "
+                "the entries replaced:\n" + "\n".join(lines[:10])
+                + (f"\n  ... ({len(lines)} in all)" if len(lines) > 10 else ""),
+                stacklevel=3,
+            )
+        return failed
 
     def clear(self):
         """Forget every decoded image held in memory (disk caches stay)."""
         with self._lock:
             self._tables.clear()
+            self._digests.clear()
 
     @property
     def nbytes(self):
@@ -324,27 +396,127 @@ class ImageStore:
         )
 
 
-def _file_key(path):
-    stat = os.stat(path)
-    return os.path.realpath(path), stat.st_size, stat.st_mtime_ns
+_DIGEST_SIZE = 16  # bytes of a content digest (BLAKE2b)
+_CHUNK = 1 << 20  # bytes hashed at a time
 
 
-def _cache_file(directory, key):
-    text = "|".join(map(str, (*key, DECODER_VERSION)))
-    return os.path.join(directory, hashlib.sha1(text.encode()).hexdigest() + ".npy")
+def _file_times(status):
+    """What identifies a file's content until it is written again."""
+    return (
+        status.st_dev, status.st_ino, status.st_size,
+        status.st_mtime_ns, status.st_ctime_ns,
+    )
 
 
-def _save_atomically(path, image):
-    # Parallel fits may write the same entry; a rename never leaves half a file.
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.save(file, image)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+def _identity(digest):
+    return int.from_bytes(digest[:8], "little", signed=True)
+
+
+# Entry format: bumped whenever the layout of an entry file changes.
+_FORMAT_VERSION = 1
+_MAGIC = b"SKMMIMG\x00"
+# magic, format version, decoder version, image size, pixel CRC-32, content digest
+_TRAILER = struct.Struct(f"<8s4I{_DIGEST_SIZE}s")
+
+
+class _DamagedEntry(Exception):
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+class _Entries:
+    """The decoded images of one size in a cache directory, one file per content.
+
+    ``<cache_dir>/<size>px-v<format>.<decoder>/<ab>/<digest>.npy``, where
+    ``<digest>`` is the hexadecimal content digest of the source file and
+    ``<ab>`` its first two characters (directories of a few hundred files
+    stay quick on shared filesystems). An entry is a ``.npy`` file of the
+    ``(3, size, size)`` uint8 pixels, channels first, so that
+    ``numpy.load(entry, mmap_mode="r")`` maps it, followed by a trailer that
+    ``numpy`` ignores: magic bytes, format and decoder versions, image size,
+    a CRC-32 of the pixels and the content digest. An entry that is not
+    exactly that is damaged: its image is decoded again and the entry
+    replaced.
+    """
+
+    def __init__(self, cache_dir, image_size):
+        self.image_size = image_size
+        self.directory = os.path.join(
+            os.fspath(cache_dir), f"{image_size}px-v{_FORMAT_VERSION}.{DECODER_VERSION}"
+        )
+        self.header = _npy_header((3, image_size, image_size))
+        self.n_pixels = 3 * image_size * image_size
+        self.nbytes = len(self.header) + self.n_pixels + _TRAILER.size
+
+    def path(self, digest):
+        name = digest.hex()
+        return os.path.join(self.directory, name[:2], name + ".npy")
+
+    def read(self, digest):
+        """The pixels of ``digest``'s entry; raises FileNotFoundError or _DamagedEntry."""
+        path = self.path(digest)
+        with open(path, "rb") as file:
+            data = file.read(self.nbytes + 1)
+        problem = self._problem(data, digest)
+        if problem is not None:
+            raise _DamagedEntry(path, problem)
+        pixels = np.frombuffer(data, np.uint8, self.n_pixels, len(self.header))
+        return pixels.reshape(3, self.image_size, self.image_size)
+
+    def _problem(self, data, digest):
+        if not data:
+            return "empty file"
+        if not data.startswith(self.header):
+            return f"not an array of {self.image_size} x {self.image_size} RGB pixels"
+        if len(data) != self.nbytes:
+            return f"{len(data)} bytes instead of {self.nbytes}"
+        magic, version, decoder, size, checksum, content = _TRAILER.unpack_from(
+            data, len(data) - _TRAILER.size
+        )
+        if (magic, version, decoder, size) != (
+            _MAGIC, _FORMAT_VERSION, DECODER_VERSION, self.image_size
+        ):
+            return "not an entry of this format and decoder version"
+        if content != digest:
+            return "holds the pixels of another image"
+        if zlib.crc32(data[len(self.header) : -_TRAILER.size]) != checksum:
+            return "pixels do not match their checksum"
+        return None
+
+    def write(self, digest, pixels):
+        """Write ``digest``'s entry atomically: readers see all of it or none."""
+        path = self.path(digest)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        pixels = np.ascontiguousarray(pixels)
+        trailer = _TRAILER.pack(
+            _MAGIC, _FORMAT_VERSION, DECODER_VERSION, self.image_size,
+            zlib.crc32(pixels), digest,
+        )
+        handle, temporary = tempfile.mkstemp(
+            dir=os.path.dirname(path), prefix=os.path.basename(path), suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(self.header + pixels.tobytes() + trailer)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+
+
+def _npy_header(shape):
+    """The ``.npy`` (version 1.0) header of a C-ordered uint8 array of ``shape``.
+
+    Written out here rather than by ``numpy.lib.format``, whose padding has
+    changed between numpy versions: entries must be byte-identical whoever
+    wrote them.
+    """
+    text = f"{{'descr': '|u1', 'fortran_order': False, 'shape': {tuple(shape)}, }}"
+    length = 10 + len(text) + 1
+    text += " " * (-length % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
 
 
 def _reason(error):

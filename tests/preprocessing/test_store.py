@@ -1,4 +1,6 @@
 import os
+import shutil
+import time
 
 import numpy as np
 import pytest
@@ -6,6 +8,15 @@ import torch
 from PIL import Image
 
 from skmultimodal.preprocessing import ImageLoadError, ImageStore
+from skmultimodal.preprocessing._store import _npy_header
+
+
+def entries(cache):
+    return sorted(cache.rglob("*.npy"))
+
+
+def first_pixel(images, position=0):
+    return images.gather(torch.tensor([position]))[0, :, 0, 0].tolist()
 
 
 @pytest.fixture
@@ -50,7 +61,7 @@ def test_an_edited_file_is_decoded_again(files):
 def test_disk_cache_serves_a_new_process(files, tmp_path):
     cache = tmp_path / "cache"
     ImageStore().load(files, image_size=8, cache_dir=cache)
-    assert len(os.listdir(cache / "8px")) == 6
+    assert len(entries(cache)) == 6
     fresh = ImageStore()  # as a new process would have
     images = fresh.load(files, image_size=8, cache_dir=cache)
     assert fresh.n_decoded == 0 and fresh.n_read_from_disk == 6
@@ -61,12 +72,123 @@ def test_disk_cache_serves_a_new_process(files, tmp_path):
 def test_torn_cache_entries_are_decoded_again(files, tmp_path):
     cache = tmp_path / "cache"
     ImageStore().load(files[:1], image_size=8, cache_dir=cache)
-    (entry,) = (cache / "8px").iterdir()
-    entry.write_bytes(b"\x93NUMPY torn")
+    (entry,) = entries(cache)
+    entry.write_bytes(entry.read_bytes()[:200])
     store = ImageStore()
-    store.load(files[:1], image_size=8, cache_dir=cache)
+    with pytest.warns(UserWarning, match=f"{entry}: 200 bytes instead of"):
+        store.load(files[:1], image_size=8, cache_dir=cache)
     assert store.n_decoded == 1
-    assert np.load(entry).shape == (8, 8, 3)
+    assert np.load(entry).shape == (3, 8, 8)
+
+
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda entry: np.save(entry, np.zeros((8, 9, 3), np.uint8)), "not an array of 8 x 8"),
+        (lambda entry: entry.write_bytes(b""), "empty file"),
+        (lambda entry: entry.write_bytes(entry.read_bytes()[:-60] + bytes(60)),
+         "not an entry of this format"),
+    ],
+    ids=["foreign array", "empty file", "foreign trailer"],
+)
+def test_foreign_or_damaged_entries_are_decoded_again_and_replaced(
+    files, tmp_path, damage, problem
+):
+    cache = tmp_path / "cache"
+    expected = first_pixel(ImageStore().load(files[1:2], image_size=8, cache_dir=cache))
+    (entry,) = entries(cache)
+    damage(entry)
+    store = ImageStore()
+    with pytest.warns(UserWarning, match=f"{entry}: {problem}.*{files[1]}"):
+        images = store.load(files[1:2], image_size=8, cache_dir=cache)
+    assert store.n_decoded == 1 and first_pixel(images) == expected
+    store = ImageStore()  # the entry was replaced: the next process reads it
+    images = store.load(files[1:2], image_size=8, cache_dir=cache)
+    assert store.n_read_from_disk == 1 and first_pixel(images) == expected
+
+
+def test_flipped_pixels_and_entries_of_other_images_are_caught(files, tmp_path):
+    cache = tmp_path / "cache"
+    ImageStore().load(files[:2], image_size=8, cache_dir=cache)
+    first, second = entries(cache)
+    data = bytearray(first.read_bytes())
+    data[200] ^= 1
+    first.write_bytes(bytes(data))
+    shutil.copyfile(first.with_suffix(".npy"), second)  # another image's entry, copied over
+    with pytest.warns(UserWarning) as caught:
+        images = ImageStore().load(files[:2], image_size=8, cache_dir=cache)
+    message = str(caught[0].message)
+    assert f"{first}: pixels do not match their checksum" in message
+    assert f"{second}: holds the pixels of another image" in message
+    assert torch.equal(
+        images.gather(slice(None)), ImageStore().load(files[:2], image_size=8).gather(slice(None))
+    )
+
+
+def test_entries_are_memory_mappable_arrays(files, tmp_path):
+    cache = tmp_path / "cache"
+    images = ImageStore().load(files[2:3], image_size=8, cache_dir=cache)
+    (entry,) = entries(cache)
+    mapped = np.load(entry, mmap_mode="r")
+    assert mapped.shape == (3, 8, 8) and mapped.dtype == np.uint8
+    assert torch.equal(torch.from_numpy(np.array(mapped)), images.gather(slice(None))[0])
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 8), (3, 224, 224), (3, 1000, 1000)])
+def test_entry_headers_are_those_numpy_writes(shape):
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": "|u1", "fortran_order": False, "shape": shape}
+    )
+    assert _npy_header(shape) == buffer.getvalue()
+
+
+def test_an_edit_keeping_size_and_modification_time_is_noticed(tmp_path):
+    cache = tmp_path / "cache"
+    path = tmp_path / "lesion.bmp"  # uncompressed: any colour gives the same size
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(path)
+    store = ImageStore()
+    store.load([path], image_size=8, cache_dir=cache)
+    before = os.stat(path)
+    time.sleep(0.05)  # the status-change time ticks at the kernel's clock resolution
+    Image.new("RGB", (30, 20), (7, 8, 9)).save(path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert first_pixel(store.load([path], image_size=8)) == [7, 8, 9]
+    fresh = ImageStore()  # a new process with the same cache_dir
+    assert first_pixel(fresh.load([path], image_size=8, cache_dir=cache)) == [7, 8, 9]
+    assert fresh.n_decoded == 1
+
+
+def test_identical_files_share_one_image_and_entry(files, tmp_path):
+    cache = tmp_path / "cache"
+    copy = tmp_path / "copy.png"
+    shutil.copyfile(files[3], copy)
+    store = ImageStore()
+    images = store.load([files[3], str(copy), files[4]], image_size=8, cache_dir=cache)
+    assert store.n_decoded == 2 and len(entries(cache)) == 2
+    digests = images.digests
+    assert digests.dtype == torch.int64 and digests[0] == digests[1] != digests[2]
+    again = ImageStore().load([str(copy)], image_size=16)  # other process and size
+    assert again.digests.tolist() == digests[:1].tolist()
+
+
+def test_each_file_is_hashed_once_until_it_changes(files, monkeypatch):
+    import hashlib
+
+    store = ImageStore()
+    store.load(files, image_size=8)
+    opened = []
+    real_blake2b = hashlib.blake2b
+    monkeypatch.setattr(hashlib, "blake2b", lambda *a, **k: opened.append(1) or real_blake2b(*a, **k))
+    store.load(files, image_size=16)
+    assert opened == []
+    os.utime(files[0], ns=(1, 1))
+    store.load(files, image_size=16)
+    assert len(opened) == 1
 
 
 def test_every_missing_or_broken_file_is_listed(files, tmp_path):
