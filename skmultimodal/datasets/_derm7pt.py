@@ -4,20 +4,10 @@ import numpy as np
 import pandas as pd
 
 from .._frame import format_rows
-from ._base import (
-    SEXES,
-    build_dataset,
-    check_options,
-    find_tables,
-    image_path,
-    index_by,
-    map_labels,
-    map_vocabulary,
-    read_table,
-    resolve_root,
-)
+from ._base import PublicDataset, Rows
+from ._images import image_frame
+from ._tables import by_target, harmonise, map_vocabulary, read_table
 
-NAME = "Derm7pt"
 URL = "https://derm.cs.sfu.ca/"
 METADATA = "meta/meta.csv"
 SPLITS = {
@@ -55,17 +45,16 @@ LABELS = {
     "lentigo": "bkl",
 }
 
-SITES = {
-    "head neck": "head/neck",
-    "upper limbs": "upper extremity",
-    "lower limbs": "lower extremity",
-    "back": "torso",
-    "chest": "torso",
-    "abdomen": "torso",
-    "buttocks": "torso",
-    "acral": "palms/soles",
-    "genital areas": "oral/genital",
-}
+SITES = by_target(
+    {
+        "head/neck": ("head neck",),
+        "upper extremity": ("upper limbs",),
+        "lower extremity": ("lower limbs",),
+        "torso": ("back", "chest", "abdomen", "buttocks"),
+        "palms/soles": ("acral",),
+        "oral/genital": ("genital areas",),
+    }
+)
 
 ELEVATIONS = {level: level for level in ("flat", "palpable", "nodular")}
 
@@ -115,118 +104,30 @@ There is no SCC. The original diagnosis is in `diagnosis`.
 """
 
 
-def load_derm7pt(root, *, other="drop", missing_images="raise", return_X_y=False):
-    """Load Derm7pt, the seven-point checklist set of clinical and dermoscopic pairs.
-
-    1,011 cases, one row per case, each with a clinical and a dermoscopic
-    image, sex, body site and the lesion's elevation, and the official
-    train/validation/test split. See ``DESCR`` for the column and label
-    mapping.
-
-    Parameters
-    ----------
-    root : str or path-like
-        The folder holding ``meta/meta.csv`` and
-        ``meta/{train,valid,test}_indexes.csv`` (or a subfolder of it that
-        does, such as ``release_v0/``) and the images under ``images/`` as
-        unpacked from https://derm.cs.sfu.ca/. Each image of the ``clinic``
-        and ``derm`` columns (e.g. ``NEL/Nel026.jpg``) is found anywhere
-        below ``root`` in a folder of the table's name. Folder and file
-        names are compared case-insensitively, because the published
-        files' names and extensions differ in case from the table's (e.g.
-        ``NEL/NEL026.JPG``).
-    other : {"drop", "keep"}, default="drop"
-        Cases outside the paper's five classes (dermatofibroma, melanosis,
-        vascular lesions, miscellaneous): ``"drop"`` leaves them out,
-        ``"keep"`` labels them ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves out the cases missing either image with a warning,
-        ``"ignore"`` keeps the publisher's paths unchecked (for work on the
-        metadata alone).
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``clinical``, ``dermoscopic``, ``sex``, ``site``,
-        ``elevation``), ``target`` (class labels), ``groups``
-        (``case_num``), ``diagnosis`` (the publisher's), ``split``
-        (``"train"``, ``"valid"`` or ``"test"``, from the index files),
-        ``feature_names``, ``target_names`` and ``DESCR``; all indexed by
-        ``case_num``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no Derm7pt tables (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-    ValueError
-        If the split files name rows that ``meta.csv`` lacks, or a row twice.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
-    load_milk10k : MILK10k, a larger set of clinical and dermoscopic pairs.
-
-    Examples
-    --------
-    >>> from skmultimodal.datasets import load_derm7pt
-    >>> derm = load_derm7pt("~/data/derm7pt/release_v0")  # doctest: +SKIP
-    >>> train = derm.split == "train"  # doctest: +SKIP
-    >>> X_train, y_train = derm.data[train], derm.target[train]  # doctest: +SKIP
-    """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME, url=URL)
-    base, (path, *split_paths) = find_tables(
-        root,
-        [(METADATA,), *((name,) for name in SPLITS.values())],
-        dataset=NAME,
-        url=URL,
-    )
+def _read(base, paths):
+    path, *split_paths = paths
+    splits = dict(zip(SPLITS, split_paths, strict=True))
     table = read_table(
         path,
         ["case_num", "diagnosis", "location", "sex", "elevation", "clinic", "derm"],
+        index="case_num",
     )
-    table = index_by(table, "case_num", path)
-    split = _split(table.index, dict(zip(SPLITS, split_paths, strict=True)), path)
-    images = pd.DataFrame(
-        {
-            column: [image_path(base, IMAGE_FOLDER, name) for name in table[source]]
-            for column, source in (("clinical", "clinic"), ("dermoscopic", "derm"))
-        },
-        index=table.index,
+    metadata = harmonise(table, path, sex="sex", site="location", sites=SITES)
+    metadata["elevation"] = map_vocabulary(
+        table["elevation"], ELEVATIONS, "elevation", path
     )
-    metadata = pd.DataFrame(
-        {
-            "sex": map_vocabulary(table["sex"], SEXES, "sex", path),
-            "site": map_vocabulary(table["location"], SITES, "location", path),
-            "elevation": map_vocabulary(
-                table["elevation"], ELEVATIONS, "elevation", path
-            ),
-        }
-    )
-    diagnosis = table["diagnosis"]
-    return build_dataset(
-        dataset=NAME,
-        unit="cases",
-        root=root,
-        images=images,
-        metadata=metadata,
-        target=map_labels(diagnosis, LABELS, path),
-        groups=pd.Series(table.index, index=table.index, name="case_num"),
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR,
-        return_X_y=return_X_y,
-        extras={"split": split},
-        # The table's folder, not the file name alone, identifies an image.
-        match_parts=2,
+    return Rows(
+        images=image_frame(
+            base,
+            IMAGE_FOLDER,
+            table.index,
+            clinical=table["clinic"],
+            dermoscopic=table["derm"],
+        ),
+        metadata=pd.DataFrame(metadata),
+        diagnosis=table["diagnosis"],
+        diagnosis_table=path,
+        extras={"split": _split(table.index, splits, path)},
     )
 
 
@@ -257,3 +158,66 @@ def _split(index, paths, metadata_path):
             )
         split[numbers.to_numpy()] = name
     return pd.Series(list(split), index=index, name="split")
+
+
+DERM7PT = PublicDataset(
+    name="Derm7pt",
+    url=URL,
+    tables=[(METADATA,), *((name,) for name in SPLITS.values())],
+    unit="cases",
+    labels=LABELS,
+    description=DESCR,
+    read=_read,
+    doc={
+        "outside": "dermatofibroma, melanosis, vascular lesions, miscellaneous",
+        "columns": "``clinical``, ``dermoscopic``, ``sex``, ``site``, ``elevation``",
+        "groups": "``case_num``",
+        "diagnosis": "the publisher's",
+        "extras": '``split`` (``"train"``, ``"valid"`` or ``"test"``, from the '
+        "index files)",
+        "index": "``case_num``",
+        "errors": "Also if the split files name rows that ``meta.csv`` lacks, or "
+        "a row twice.",
+    },
+    # The table's folder, not the file name alone, identifies an image.
+    match_parts=2,
+)
+
+
+@DERM7PT.document
+def load_derm7pt(root, *, other="drop", missing_images="raise", return_X_y=False):
+    """Load Derm7pt, the seven-point checklist set of clinical and dermoscopic pairs.
+
+    1,011 cases, one row per case, each with a clinical and a dermoscopic
+    image, sex, body site and the lesion's elevation, and the official
+    train/validation/test split. See ``DESCR`` for the column and label
+    mapping.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder holding ``meta/meta.csv`` and
+        ``meta/{train,valid,test}_indexes.csv`` (or a subfolder of it that
+        does, such as ``release_v0/``) and the images under ``images/`` as
+        unpacked from https://derm.cs.sfu.ca/. Each image of the ``clinic``
+        and ``derm`` columns (e.g. ``NEL/Nel026.jpg``) is found anywhere
+        below ``root`` in a folder of the table's name. Folder and file
+        names are compared case-insensitively, because the published
+        files' names and extensions differ in case from the table's (e.g.
+        ``NEL/NEL026.JPG``).
+    %(options)s
+    %(return_X_y)s
+
+    %(returns_raises_see_also)s
+    load_milk10k : MILK10k, a larger set of clinical and dermoscopic pairs.
+
+    Examples
+    --------
+    >>> from skmultimodal.datasets import load_derm7pt
+    >>> derm = load_derm7pt("~/data/derm7pt/release_v0")  # doctest: +SKIP
+    >>> train = derm.split == "train"  # doctest: +SKIP
+    >>> X_train, y_train = derm.data[train], derm.target[train]  # doctest: +SKIP
+    """
+    return DERM7PT.load(
+        root, other=other, missing_images=missing_images, return_X_y=return_X_y
+    )

@@ -1,23 +1,11 @@
 """HAM10000: dermoscopic images of common pigmented skin lesions."""
 
-import numpy as np
 import pandas as pd
 
-from ._base import (
-    SEXES,
-    build_dataset,
-    check_options,
-    find_tables,
-    image_path,
-    index_by,
-    map_labels,
-    map_vocabulary,
-    read_numbers,
-    read_table,
-    resolve_root,
-)
+from ._base import PublicDataset, Rows
+from ._images import image_frame
+from ._tables import by_target, harmonise, read_table
 
-NAME = "HAM10000"
 URL = "https://doi.org/10.7910/DVN/DBW86T"
 METADATA = "HAM10000_metadata.csv"
 IMAGE_FOLDER = "HAM10000_images_part_1"
@@ -28,23 +16,17 @@ IMAGE_FOLDER = "HAM10000_images_part_1"
 # intraepidermal carcinoma, so the class as a whole is scc.
 LABELS = {"nv": "nevus", "mel": "melanoma", "bcc": "bcc", "akiec": "scc", "bkl": "bkl"}
 
-SITES = {
-    "back": "torso",
-    "trunk": "torso",
-    "abdomen": "torso",
-    "chest": "torso",
-    "face": "head/neck",
-    "scalp": "head/neck",
-    "ear": "head/neck",
-    "neck": "head/neck",
-    "upper extremity": "upper extremity",
-    "hand": "upper extremity",
-    "lower extremity": "lower extremity",
-    "foot": "lower extremity",
-    "acral": "palms/soles",
-    "genital": "oral/genital",
-    "unknown": np.nan,
-}
+SITES = by_target(
+    {
+        "torso": ("back", "trunk", "abdomen", "chest"),
+        "head/neck": ("face", "scalp", "ear", "neck"),
+        "upper extremity": ("upper extremity", "hand"),
+        "lower extremity": ("lower extremity", "foot"),
+        "palms/soles": ("acral",),
+        "oral/genital": ("genital",),
+        None: ("unknown",),
+    }
+)
 
 DESCR = f"""
 HAM10000
@@ -86,6 +68,47 @@ original dx is in `diagnosis`.
 """
 
 
+def _read(base, paths):
+    (path,) = paths
+    table = read_table(
+        path,
+        ["lesion_id", "image_id", "dx", "age", "sex", "localization"],
+        index="image_id",
+        text_columns=["lesion_id", "image_id"],
+    )
+    shared = harmonise(
+        table, path, age="age", sex="sex", site="localization", sites=SITES
+    )
+    return Rows(
+        images=image_frame(
+            base, IMAGE_FOLDER, table.index, dermoscopic=table.index + ".jpg"
+        ),
+        metadata=pd.DataFrame(shared),
+        diagnosis=table["dx"].rename("diagnosis"),
+        diagnosis_table=path,
+        groups=table["lesion_id"],
+    )
+
+
+HAM10000 = PublicDataset(
+    name="HAM10000",
+    url=URL,
+    tables=[(METADATA,)],
+    unit="images",
+    labels=LABELS,
+    description=DESCR,
+    read=_read,
+    doc={
+        "outside": "dermatofibroma, vascular lesions",
+        "columns": "``dermoscopic``, ``age``, ``sex``, ``site``",
+        "groups": "``lesion_id``",
+        "diagnosis": "the publisher's ``dx``",
+        "index": "``image_id``",
+    },
+)
+
+
+@HAM10000.document
 def load_ham10000(root, *, other="drop", missing_images="raise", return_X_y=False):
     """Load HAM10000, dermoscopic images of pigmented skin lesions.
 
@@ -102,37 +125,10 @@ def load_ham10000(root, *, other="drop", missing_images="raise", return_X_y=Fals
         https://doi.org/10.7910/DVN/DBW86T, ``HAM10000_images_part_1/`` and
         ``HAM10000_images_part_2/``. Each image ``<image_id>.jpg`` is found
         anywhere below ``root``, its name compared case-insensitively.
-    other : {"drop", "keep"}, default="drop"
-        Lesions outside the paper's five classes (dermatofibroma, vascular
-        lesions): ``"drop"`` leaves them out, ``"keep"`` labels them
-        ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves their rows out with a warning, ``"ignore"`` keeps the
-        publisher's paths unchecked (for work on the metadata alone).
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+    %(options)s
+    %(return_X_y)s
 
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``dermoscopic``, ``age``, ``sex``, ``site``),
-        ``target`` (class labels), ``groups`` (``lesion_id``), ``diagnosis``
-        (the publisher's ``dx``), ``feature_names``, ``target_names`` and
-        ``DESCR``; all indexed by ``image_id``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no HAM10000 table (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
+    %(returns_raises_see_also)s
     load_isic2019 : ISIC 2019, which contains these images among others.
 
     Examples
@@ -148,42 +144,6 @@ def load_ham10000(root, *, other="drop", missing_images="raise", return_X_y=Fals
     scc          327
     Name: count, dtype: int64
     """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME, url=URL)
-    base, (path,) = find_tables(root, [(METADATA,)], dataset=NAME, url=URL)
-    table = read_table(
-        path,
-        ["lesion_id", "image_id", "dx", "age", "sex", "localization"],
-        text_columns=["lesion_id", "image_id"],
-    )
-    table = index_by(table, "image_id", path)
-    images = pd.DataFrame(
-        {
-            "dermoscopic": [
-                image_path(base, IMAGE_FOLDER, f"{i}.jpg") for i in table.index
-            ]
-        },
-        index=table.index,
-    )
-    metadata = pd.DataFrame(
-        {
-            "age": read_numbers(table["age"], "age", path),
-            "sex": map_vocabulary(table["sex"], SEXES, "sex", path),
-            "site": map_vocabulary(table["localization"], SITES, "localization", path),
-        }
-    )
-    diagnosis = table["dx"].rename("diagnosis")
-    return build_dataset(
-        dataset=NAME,
-        unit="images",
-        root=root,
-        images=images,
-        metadata=metadata,
-        target=map_labels(diagnosis, LABELS, path),
-        groups=table["lesion_id"],
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR,
-        return_X_y=return_X_y,
+    return HAM10000.load(
+        root, other=other, missing_images=missing_images, return_X_y=return_X_y
     )

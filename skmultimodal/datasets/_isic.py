@@ -2,39 +2,21 @@
 
 import pandas as pd
 
-from ._base import (
-    SEXES,
-    build_dataset,
-    check_options,
-    check_same_ids,
-    find_tables,
-    image_path,
-    index_by,
-    map_labels,
-    map_vocabulary,
-    one_hot_diagnosis,
-    read_numbers,
-    read_table,
-    resolve_root,
-)
+from ._base import PublicDataset, Rows
+from ._images import image_frame
+from ._tables import check_same_ids, harmonise, one_hot_diagnosis, read_table
+from ._vocabulary import SITES as SHARED_SITES
 
 URL = "https://challenge.isic-archive.com/data/"
+_COLUMNS = "``dermoscopic``, ``age``, ``sex``, ``site``"
 
 # ISIC's anatom_site_general vocabulary is the shared one, but for the
 # subdivided torso of 2019.
 SITES = {
-    "head/neck": "head/neck",
-    "upper extremity": "upper extremity",
-    "lower extremity": "lower extremity",
-    "torso": "torso",
-    "anterior torso": "torso",
-    "posterior torso": "torso",
-    "lateral torso": "torso",
-    "palms/soles": "palms/soles",
-    "oral/genital": "oral/genital",
+    **{site: site for site in SHARED_SITES},
+    **dict.fromkeys(("anterior torso", "posterior torso", "lateral torso"), "torso"),
 }
 
-NAME_2019 = "ISIC 2019"
 METADATA_2019 = "ISIC_2019_Training_Metadata.csv"
 TRUTH_2019 = "ISIC_2019_Training_GroundTruth.csv"
 IMAGE_FOLDER_2019 = "ISIC_2019_Training_Input"
@@ -49,7 +31,6 @@ LABELS_2019 = {
     "bkl": "bkl",
 }
 
-NAME_2020 = "ISIC 2020"
 # The challenge site and Kaggle ship the same table under these names.
 TABLES_2020 = (
     "ISIC_2020_Training_GroundTruth_v2.csv",
@@ -140,6 +121,104 @@ original diagnosis is in `diagnosis`.
 """
 
 
+def _read_2019(base, paths):
+    metadata_path, truth_path = paths
+    table = read_table(
+        metadata_path,
+        ["image", "age_approx", "anatom_site_general", "lesion_id", "sex"],
+        index="image",
+        text_columns=["image", "lesion_id"],
+    )
+    truth = read_table(
+        truth_path,
+        ["image", *CODES_2019[:-1]],
+        index="image",
+        text_columns=["image"],
+    )
+    check_same_ids(table.index, metadata_path, truth.index, truth_path, "images")
+    codes = [code for code in CODES_2019 if code in truth.columns]
+    return Rows(
+        images=_dermoscopic(base, IMAGE_FOLDER_2019, table.index),
+        metadata=_metadata(table, "anatom_site_general", metadata_path),
+        diagnosis=one_hot_diagnosis(truth, codes, truth_path).loc[table.index],
+        diagnosis_table=truth_path,
+        # The images of the ISIC 2017 set have no lesion_id.
+        groups=table["lesion_id"].fillna(pd.Series(table.index, index=table.index)),
+    )
+
+
+def _read_2020(base, paths):
+    (path,) = paths
+    table = read_table(
+        path,
+        [
+            "image_name",
+            "patient_id",
+            "sex",
+            "age_approx",
+            "anatom_site_general_challenge",
+            "diagnosis",
+        ],
+        index="image_name",
+        text_columns=["image_name", "patient_id"],
+    )
+    return Rows(
+        images=_dermoscopic(base, IMAGE_FOLDER_2020, table.index),
+        metadata=_metadata(table, "anatom_site_general_challenge", path),
+        diagnosis=table["diagnosis"],
+        diagnosis_table=path,
+        groups=table["patient_id"],
+    )
+
+
+def _dermoscopic(base, folder, ids):
+    return image_frame(base, folder, ids, dermoscopic=ids + ".jpg")
+
+
+def _metadata(table, site_column, path):
+    shared = harmonise(
+        table, path, age="age_approx", sex="sex", site=site_column, sites=SITES
+    )
+    return pd.DataFrame(shared)
+
+
+ISIC2019 = PublicDataset(
+    name="ISIC 2019",
+    url=URL,
+    tables=[(METADATA_2019,), (TRUTH_2019,)],
+    unit="images",
+    labels=LABELS_2019,
+    description=DESCR_2019,
+    read=_read_2019,
+    doc={
+        "outside": "AK, DF, VASC, UNK",
+        "columns": _COLUMNS,
+        "groups": "``lesion_id``, else the image id",
+        "diagnosis": "the ground truth's class code",
+        "index": "``image``",
+        "errors": "Also if the two tables list different images.",
+    },
+)
+
+ISIC2020 = PublicDataset(
+    name="ISIC 2020",
+    url=URL,
+    tables=[TABLES_2020],
+    unit="images",
+    labels=LABELS_2020,
+    description=DESCR_2020,
+    read=_read_2020,
+    doc={
+        "outside": '``"unknown"`` included',
+        "columns": _COLUMNS,
+        "groups": "``patient_id``",
+        "diagnosis": "the publisher's ``diagnosis``",
+        "index": "``image_name``",
+    },
+)
+
+
+@ISIC2019.document
 def load_isic2019(root, *, other="drop", missing_images="raise", return_X_y=False):
     """Load the ISIC 2019 challenge training set of dermoscopic images.
 
@@ -157,38 +236,10 @@ def load_isic2019(root, *, other="drop", missing_images="raise", return_X_y=Fals
         https://challenge.isic-archive.com/data/,
         ``ISIC_2019_Training_Input/<image>.jpg``. Each image is found
         anywhere below ``root``, its name compared case-insensitively.
-    other : {"drop", "keep"}, default="drop"
-        Lesions outside the paper's five classes (AK, DF, VASC, UNK):
-        ``"drop"`` leaves them out, ``"keep"`` labels them ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves their rows out with a warning, ``"ignore"`` keeps the
-        publisher's paths unchecked (for work on the metadata alone).
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+    %(options)s
+    %(return_X_y)s
 
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``dermoscopic``, ``age``, ``sex``, ``site``),
-        ``target`` (class labels), ``groups`` (``lesion_id``, else the image
-        id), ``diagnosis`` (the ground truth's class code), ``feature_names``,
-        ``target_names`` and ``DESCR``; all indexed by ``image``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no ISIC 2019 tables (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-    ValueError
-        If the two tables list different images.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
+    %(returns_raises_see_also)s
     load_ham10000 : HAM10000, a part of ISIC 2019 with its own labels.
     load_isic2020 : The ISIC 2020 melanoma challenge set.
 
@@ -199,40 +250,12 @@ def load_isic2019(root, *, other="drop", missing_images="raise", return_X_y=Fals
     >>> X.columns.tolist()  # doctest: +SKIP
     ['dermoscopic', 'age', 'sex', 'site']
     """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME_2019, url=URL)
-    base, (metadata_path, truth_path) = find_tables(
-        root, [(METADATA_2019,), (TRUTH_2019,)], dataset=NAME_2019, url=URL
-    )
-    table = read_table(
-        metadata_path,
-        ["image", "age_approx", "anatom_site_general", "lesion_id", "sex"],
-        text_columns=["image", "lesion_id"],
-    )
-    table = index_by(table, "image", metadata_path)
-    truth = read_table(truth_path, ["image", *CODES_2019[:-1]], text_columns=["image"])
-    truth = index_by(truth, "image", truth_path)
-    check_same_ids(table.index, metadata_path, truth.index, truth_path, "images")
-    codes = [code for code in CODES_2019 if code in truth.columns]
-    diagnosis = one_hot_diagnosis(truth, codes, truth_path).loc[table.index]
-    metadata = _metadata(table, "anatom_site_general", metadata_path)
-    groups = table["lesion_id"].fillna(pd.Series(table.index, index=table.index))
-    return build_dataset(
-        dataset=NAME_2019,
-        unit="images",
-        root=root,
-        images=_images(base, IMAGE_FOLDER_2019, table.index),
-        metadata=metadata,
-        target=map_labels(diagnosis, LABELS_2019, truth_path),
-        groups=groups,
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR_2019,
-        return_X_y=return_X_y,
+    return ISIC2019.load(
+        root, other=other, missing_images=missing_images, return_X_y=return_X_y
     )
 
 
+@ISIC2020.document
 def load_isic2020(root, *, other="drop", missing_images="raise", return_X_y=False):
     """Load the ISIC 2020 melanoma challenge training set.
 
@@ -252,36 +275,10 @@ def load_isic2020(root, *, other="drop", missing_images="raise", return_X_y=Fals
         ``train/<image_name>.jpg`` (``jpeg/train/`` in Kaggle's copy). Each
         image is found anywhere below ``root``, its name compared
         case-insensitively.
-    other : {"drop", "keep"}, default="drop"
-        Lesions outside the paper's five classes, ``"unknown"`` included:
-        ``"drop"`` leaves them out, ``"keep"`` labels them ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves their rows out with a warning, ``"ignore"`` keeps the
-        publisher's paths unchecked (for work on the metadata alone).
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+    %(options)s
+    %(return_X_y)s
 
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``dermoscopic``, ``age``, ``sex``, ``site``),
-        ``target`` (class labels), ``groups`` (``patient_id``), ``diagnosis``
-        (the publisher's ``diagnosis``), ``feature_names``, ``target_names``
-        and ``DESCR``; all indexed by ``image_name``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no ISIC 2020 table (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
+    %(returns_raises_see_also)s
     load_isic2019 : The ISIC 2019 challenge set.
 
     Examples
@@ -291,49 +288,6 @@ def load_isic2020(root, *, other="drop", missing_images="raise", return_X_y=Fals
     >>> isic.groups.nunique()  # doctest: +SKIP
     2056
     """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME_2020, url=URL)
-    base, (path,) = find_tables(root, [TABLES_2020], dataset=NAME_2020, url=URL)
-    table = read_table(
-        path,
-        [
-            "image_name",
-            "patient_id",
-            "sex",
-            "age_approx",
-            "anatom_site_general_challenge",
-            "diagnosis",
-        ],
-        text_columns=["image_name", "patient_id"],
-    )
-    table = index_by(table, "image_name", path)
-    diagnosis = table["diagnosis"]
-    return build_dataset(
-        dataset=NAME_2020,
-        unit="images",
-        root=root,
-        images=_images(base, IMAGE_FOLDER_2020, table.index),
-        metadata=_metadata(table, "anatom_site_general_challenge", path),
-        target=map_labels(diagnosis, LABELS_2020, path),
-        groups=table["patient_id"],
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR_2020,
-        return_X_y=return_X_y,
-    )
-
-
-def _images(base, folder, ids):
-    paths = [image_path(base, folder, f"{image}.jpg") for image in ids]
-    return pd.DataFrame({"dermoscopic": paths}, index=ids)
-
-
-def _metadata(table, site_column, path):
-    return pd.DataFrame(
-        {
-            "age": read_numbers(table["age_approx"], "age_approx", path),
-            "sex": map_vocabulary(table["sex"], SEXES, "sex", path),
-            "site": map_vocabulary(table[site_column], SITES, site_column, path),
-        }
+    return ISIC2020.load(
+        root, other=other, missing_images=missing_images, return_X_y=return_X_y
     )

@@ -1,29 +1,23 @@
 """MILK10k: a clinical close-up and a dermoscopic image of every lesion."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from .._frame import format_rows
-from ._base import (
-    SEXES,
-    build_dataset,
-    check_options,
+from ._base import PublicDataset, Rows
+from ._images import image_frame
+from ._tables import (
+    by_target,
     check_same_ids,
-    find_tables,
-    image_path,
+    harmonise,
     index_by,
-    map_labels,
-    map_vocabulary,
     one_hot_diagnosis,
     read_numbers,
     read_table,
     require_filled,
-    resolve_root,
+    warn,
 )
 
-NAME = "MILK10k"
 URL = "https://challenge.isic-archive.com/"
 METADATA = "MILK10k_Training_Metadata.csv"
 TRUTH = "MILK10k_Training_GroundTruth.csv"
@@ -57,15 +51,15 @@ LABELS = {
     "bkl": "bkl",
 }
 
-SITES = {
-    "head_neck_face": "head/neck",
-    "upper_extremity": "upper extremity",
-    "hand": "upper extremity",
-    "lower_extremity": "lower extremity",
-    "foot": "lower extremity",
-    "trunk": "torso",
-    "genital": "oral/genital",
-}
+SITES = by_target(
+    {
+        "head/neck": ("head_neck_face",),
+        "upper extremity": ("upper_extremity", "hand"),
+        "lower extremity": ("lower_extremity", "foot"),
+        "torso": ("trunk",),
+        "oral/genital": ("genital",),
+    }
+)
 
 DESCR = f"""
 MILK10k
@@ -124,84 +118,8 @@ is in `diagnosis`; the supplement's diagnosis_full separates the two.
 """
 
 
-def load_milk10k(
-    root,
-    *,
-    other="drop",
-    missing_images="raise",
-    monet_scores=False,
-    return_X_y=False,
-):
-    """Load MILK10k, a clinical close-up and a dermoscopic image per lesion.
-
-    5,240 lesions, one row per lesion, pairing the clinical and the
-    dermoscopic image that the metadata lists in two rows, with age, sex,
-    body site and skin tone. See ``DESCR`` for the column and label mapping.
-
-    Parameters
-    ----------
-    root : str or path-like
-        The folder holding ``MILK10k_Training_Metadata.csv`` and
-        ``MILK10k_Training_GroundTruth.csv`` (or a subfolder of it that
-        does) and the images as unpacked from the MILK10k page of
-        https://challenge.isic-archive.com/,
-        ``MILK10k_Training_Input/<lesion_id>/<isic_id>.jpg``. Each image is
-        found anywhere below ``root``, its name compared case-insensitively.
-    other : {"drop", "keep"}, default="drop"
-        Lesions outside the paper's five classes (BEN_OTH, DF, INF,
-        MAL_OTH, VASC): ``"drop"`` leaves them out, ``"keep"`` labels them
-        ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves out the lesions missing either image with a warning,
-        ``"ignore"`` keeps the publisher's paths unchecked (for work on the
-        metadata alone).
-    monet_scores : bool, default=False
-        Add the seven MONET concept scores of each image as
-        ``clinical_monet_<concept>`` and ``dermoscopic_monet_<concept>``.
-        They are computed from the images, so as metadata they blur the
-        comparison of modalities; see ``DESCR``.
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``clinical``, ``dermoscopic``, ``age``, ``sex``,
-        ``site``, ``skin_tone_class`` and, on request, the MONET scores),
-        ``target`` (class labels), ``groups`` (``lesion_id``),
-        ``diagnosis`` (the ground truth's class code), ``feature_names``,
-        ``target_names`` and ``DESCR``; all indexed by ``lesion_id``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no MILK10k tables (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-    ValueError
-        If the tables list different lesions, or a lesion has two images of
-        one type.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
-    load_derm7pt : Derm7pt, a smaller set of clinical and dermoscopic pairs.
-
-    Examples
-    --------
-    >>> from skmultimodal.datasets import load_milk10k
-    >>> milk = load_milk10k("~/data/MILK10k")  # doctest: +SKIP
-    >>> milk.data.columns.tolist()  # doctest: +SKIP
-    ['clinical', 'dermoscopic', 'age', 'sex', 'site', 'skin_tone_class']
-    """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME, url=URL)
-    base, (metadata_path, truth_path) = find_tables(
-        root, [(METADATA,), (TRUTH,)], dataset=NAME, url=URL
-    )
+def _read(base, paths, *, monet_scores):
+    metadata_path, truth_path = paths
     rows = read_table(
         metadata_path,
         [
@@ -225,15 +143,13 @@ def load_milk10k(
             f"{format_rows(rows['lesion_id'][twice].unique())}; a lesion has one "
             "clinical close-up and one dermoscopic image."
         )
-    truth = index_by(
-        read_table(truth_path, ["lesion_id", *CODES], text_columns=["lesion_id"]),
-        "lesion_id",
-        truth_path,
+    truth = read_table(
+        truth_path, ["lesion_id", *CODES], index="lesion_id", text_columns=["lesion_id"]
     )
     # Age, sex, site and skin tone are the lesion's, repeated on both rows.
     lesions = rows.groupby("lesion_id", sort=False).first()
     check_same_ids(lesions.index, metadata_path, truth.index, truth_path, "lesions")
-    images = pd.DataFrame(index=lesions.index)
+    images = {}
     monet = {}
     for image_type, column in IMAGE_TYPES.items():
         of_type = (
@@ -242,41 +158,24 @@ def load_milk10k(
             .set_index("lesion_id")
             .reindex(lesions.index)
         )
-        images[column] = [
-            image_path(base, IMAGE_FOLDER, lesion, file)
-            for lesion, file in (of_type["isic_id"] + ".jpg").items()
-        ]
+        images[column] = of_type.index.to_series() + "/" + of_type["isic_id"] + ".jpg"
         if monet_scores:
             for score in (c for c in rows.columns if c.startswith(MONET_PREFIX)):
                 concept = score[len(MONET_PREFIX) :]
                 monet[f"{column}_monet_{concept}"] = read_numbers(
                     of_type[score], score, metadata_path
                 )
-    metadata = pd.DataFrame(
-        {
-            "age": read_numbers(lesions["age_approx"], "age_approx", metadata_path),
-            "sex": map_vocabulary(lesions["sex"], SEXES, "sex", metadata_path),
-            "site": map_vocabulary(lesions["site"], SITES, "site", metadata_path),
-            "skin_tone_class": read_numbers(
-                lesions["skin_tone_class"], "skin_tone_class", metadata_path
-            ),
-            **monet,
-        }
+    metadata = harmonise(
+        lesions, metadata_path, age="age_approx", sex="sex", site="site", sites=SITES
     )
-    diagnosis = one_hot_diagnosis(truth, CODES, truth_path).loc[lesions.index]
-    return build_dataset(
-        dataset=NAME,
-        unit="lesions",
-        root=root,
-        images=images,
-        metadata=metadata,
-        target=map_labels(diagnosis, LABELS, truth_path),
-        groups=pd.Series(lesions.index, index=lesions.index, name="lesion_id"),
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR,
-        return_X_y=return_X_y,
+    metadata["skin_tone_class"] = read_numbers(
+        lesions["skin_tone_class"], "skin_tone_class", metadata_path
+    )
+    return Rows(
+        images=image_frame(base, IMAGE_FOLDER, lesions.index, **images),
+        metadata=pd.DataFrame({**metadata, **monet}),
+        diagnosis=one_hot_diagnosis(truth, CODES, truth_path).loc[lesions.index],
+        diagnosis_table=truth_path,
     )
 
 
@@ -284,12 +183,82 @@ def _known_image_types(rows, path):
     """Keep the rows of the two image types, warning about any other."""
     known = rows["image_type"].isin(list(IMAGE_TYPES))
     if not known.all():
-        warnings.warn(
+        warn(
             f"{path!r} lists images of type(s) "
             f"{sorted(set(rows['image_type'][~known].astype(str)))} besides "
             f"{list(IMAGE_TYPES)}; they are left out (lines "
-            f"{format_rows(np.flatnonzero(~known.to_numpy()) + 2)}).",
-            UserWarning,
-            stacklevel=3,
+            f"{format_rows(np.flatnonzero(~known.to_numpy()) + 2)})."
         )
     return rows[known]
+
+
+MILK10K = PublicDataset(
+    name="MILK10k",
+    url=URL,
+    tables=[(METADATA,), (TRUTH,)],
+    unit="lesions",
+    labels=LABELS,
+    description=DESCR,
+    read=_read,
+    doc={
+        "outside": "BEN_OTH, DF, INF, MAL_OTH, VASC",
+        "columns": "``clinical``, ``dermoscopic``, ``age``, ``sex``, ``site``, "
+        "``skin_tone_class`` and, on request, the MONET scores",
+        "groups": "``lesion_id``",
+        "diagnosis": "the ground truth's class code",
+        "index": "``lesion_id``",
+        "errors": "Also if the tables list different lesions, or a lesion has "
+        "two images of one type.",
+    },
+)
+
+
+@MILK10K.document
+def load_milk10k(
+    root,
+    *,
+    other="drop",
+    missing_images="raise",
+    monet_scores=False,
+    return_X_y=False,
+):
+    """Load MILK10k, a clinical close-up and a dermoscopic image per lesion.
+
+    5,240 lesions, one row per lesion, pairing the clinical and the
+    dermoscopic image that the metadata lists in two rows, with age, sex,
+    body site and skin tone. See ``DESCR`` for the column and label mapping.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder holding ``MILK10k_Training_Metadata.csv`` and
+        ``MILK10k_Training_GroundTruth.csv`` (or a subfolder of it that
+        does) and the images as unpacked from the MILK10k page of
+        https://challenge.isic-archive.com/,
+        ``MILK10k_Training_Input/<lesion_id>/<isic_id>.jpg``. Each image is
+        found anywhere below ``root``, its name compared case-insensitively.
+    %(options)s
+    monet_scores : bool, default=False
+        Add the seven MONET concept scores of each image as
+        ``clinical_monet_<concept>`` and ``dermoscopic_monet_<concept>``.
+        They are computed from the images, so as metadata they blur the
+        comparison of modalities; see ``DESCR``.
+    %(return_X_y)s
+
+    %(returns_raises_see_also)s
+    load_derm7pt : Derm7pt, a smaller set of clinical and dermoscopic pairs.
+
+    Examples
+    --------
+    >>> from skmultimodal.datasets import load_milk10k
+    >>> milk = load_milk10k("~/data/MILK10k")  # doctest: +SKIP
+    >>> milk.data.columns.tolist()  # doctest: +SKIP
+    ['clinical', 'dermoscopic', 'age', 'sex', 'site', 'skin_tone_class']
+    """
+    return MILK10K.load(
+        root,
+        other=other,
+        missing_images=missing_images,
+        return_X_y=return_X_y,
+        monet_scores=monet_scores,
+    )

@@ -4,22 +4,10 @@ import numpy as np
 import pandas as pd
 
 from .._frame import format_rows
-from ._base import (
-    SEXES,
-    as_text,
-    build_dataset,
-    check_options,
-    find_tables,
-    image_path,
-    index_by,
-    map_labels,
-    map_vocabulary,
-    read_numbers,
-    read_table,
-    resolve_root,
-)
+from ._base import PublicDataset, Rows
+from ._images import image_frame
+from ._tables import as_text, by_target, harmonise, read_numbers, read_table
 
-NAME = "PAD-UFES-20"
 URL = "https://data.mendeley.com/datasets/zr7vgbcyr2/1"
 METADATA = "metadata.csv"
 IMAGE_FOLDER = "images"
@@ -28,22 +16,14 @@ IMAGE_FOLDER = "images"
 # so it stays other; SEK, seborrheic keratosis, is the paper's bkl.
 LABELS = {"nev": "nevus", "mel": "melanoma", "bcc": "bcc", "scc": "scc", "sek": "bkl"}
 
-SITES = {
-    "face": "head/neck",
-    "nose": "head/neck",
-    "lip": "head/neck",
-    "ear": "head/neck",
-    "scalp": "head/neck",
-    "neck": "head/neck",
-    "arm": "upper extremity",
-    "forearm": "upper extremity",
-    "hand": "upper extremity",
-    "thigh": "lower extremity",
-    "foot": "lower extremity",
-    "chest": "torso",
-    "back": "torso",
-    "abdomen": "torso",
-}
+SITES = by_target(
+    {
+        "head/neck": ("face", "nose", "lip", "ear", "scalp", "neck"),
+        "upper extremity": ("arm", "forearm", "hand"),
+        "lower extremity": ("thigh", "foot"),
+        "torso": ("chest", "back", "abdomen"),
+    }
+)
 
 # Questions about the lesion put to every patient: True, False or UNK.
 ANSWERS = ("itch", "grew", "hurt", "changed", "bleed", "elevation")
@@ -126,84 +106,8 @@ and not the paper's SCC. The original diagnostic is in `diagnosis`.
 """
 
 
-def load_pad_ufes20(
-    root,
-    *,
-    other="drop",
-    missing_images="raise",
-    partial_columns=False,
-    return_X_y=False,
-):
-    """Load PAD-UFES-20, smartphone clinical images with patient data.
-
-    2,298 clinical images of 1,641 lesions of 1,373 patients, one row per
-    image, with age, body site and the patient's answers about the lesion
-    (itching, growth, pain, change, bleeding, elevation). The images of one
-    patient share a group. There is no dermoscopic image. See ``DESCR`` for
-    the column and label mapping.
-
-    Parameters
-    ----------
-    root : str or path-like
-        The folder holding ``metadata.csv`` (or a subfolder of it that does)
-        and the images as unpacked from
-        https://data.mendeley.com/datasets/zr7vgbcyr2/1,
-        ``images/imgs_part_1/`` to ``imgs_part_3/``. Each image ``<img_id>``
-        is found anywhere below ``root``, its name compared
-        case-insensitively.
-    other : {"drop", "keep"}, default="drop"
-        Lesions outside the paper's five classes (actinic keratosis):
-        ``"drop"`` leaves them out, ``"keep"`` labels them ``"other"``.
-    missing_images : {"raise", "drop", "ignore"}, default="raise"
-        Images not found: ``"raise"`` lists them all in one error, ``"drop"``
-        leaves their rows out with a warning, ``"ignore"`` keeps the
-        publisher's paths unchecked (for work on the metadata alone).
-    partial_columns : bool, default=False
-        Also return ``sex``, ``fitzpatrick``, ``diameter_1_mm``,
-        ``diameter_2_mm``, ``background_father``, ``background_mother``,
-        ``smoke``, ``drink``, ``pesticide``, ``skin_cancer_history``,
-        ``cancer_history``, ``has_piped_water`` and ``has_sewage_system``.
-        The publishers recorded them for every biopsied lesion and for few
-        others, and every cancer was biopsied: whether they are missing
-        reveals the label. Off by default for that reason.
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    dataset : :class:`~sklearn.utils.Bunch`
-        With ``frame`` (the lesion frame and a ``target`` column), ``data``
-        (the lesion frame: ``clinical``, ``age``, ``site``, the six answers
-        and, on request, the partial columns), ``target`` (class labels),
-        ``groups`` (``patient_id``), ``diagnosis`` (the publisher's
-        ``diagnostic``), ``feature_names``, ``target_names`` and ``DESCR``;
-        all indexed by ``img_id``.
-    (data, target) : tuple of DataFrame and Series
-        If ``return_X_y`` is true.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``root`` holds no ``metadata.csv`` (the message lists what it
-        holds), or images are missing and ``missing_images="raise"``.
-    ValueError
-        If a yes/no column holds another value.
-
-    See Also
-    --------
-    load_dataset : Load any supported data set from a ``"name:path"`` string.
-    load_milk10k : MILK10k, clinical and dermoscopic images of each lesion.
-
-    Examples
-    --------
-    >>> from skmultimodal.datasets import load_pad_ufes20
-    >>> pad = load_pad_ufes20("~/data/pad-ufes-20")  # doctest: +SKIP
-    >>> pad.data.columns.tolist()  # doctest: +SKIP
-    ['clinical', 'age', 'site', 'itch', 'grew', 'hurt', 'changed', 'bleed', 'elevation']
-    """
-    check_options(other, missing_images)
-    root = resolve_root(root, dataset=NAME, url=URL)
-    base, (path,) = find_tables(root, [(METADATA,)], dataset=NAME, url=URL)
+def _read(base, paths, *, partial_columns):
+    (path,) = paths
     partial = [*PARTIAL_FLAGS, *PARTIAL_NUMBERS, *PARTIAL_TEXT, "gender"]
     table = read_table(
         path,
@@ -217,13 +121,17 @@ def load_pad_ufes20(
             *ANSWERS,
             *(partial if partial_columns else ()),
         ],
+        index="img_id",
         text_columns=["patient_id", "lesion_id", "img_id"],
     )
-    table = index_by(table, "img_id", path)
-    columns = {"age": read_numbers(table["age"], "age", path)}
-    if partial_columns:
-        columns["sex"] = map_vocabulary(table["gender"], SEXES, "gender", path)
-    columns["site"] = map_vocabulary(table["region"], SITES, "region", path)
+    columns = harmonise(
+        table,
+        path,
+        age="age",
+        sex="gender" if partial_columns else None,
+        site="region",
+        sites=SITES,
+    )
     columns.update({name: _flags(table[name], name, path) for name in ANSWERS})
     if partial_columns:
         for old, new in PARTIAL_NUMBERS.items():
@@ -232,24 +140,12 @@ def load_pad_ufes20(
             columns[name] = _flags(table[name], name, path)
         for name in PARTIAL_TEXT:
             columns[name] = _countries(table[name])
-    images = pd.DataFrame(
-        {"clinical": [image_path(base, IMAGE_FOLDER, name) for name in table.index]},
-        index=table.index,
-    )
-    diagnosis = table["diagnostic"].rename("diagnosis")
-    return build_dataset(
-        dataset=NAME,
-        unit="images",
-        root=root,
-        images=images,
+    return Rows(
+        images=image_frame(base, IMAGE_FOLDER, table.index, clinical=table.index),
         metadata=pd.DataFrame(columns),
-        target=map_labels(diagnosis, LABELS, path),
+        diagnosis=table["diagnostic"].rename("diagnosis"),
+        diagnosis_table=path,
         groups=table["patient_id"],
-        diagnosis=diagnosis,
-        other=other,
-        missing_images=missing_images,
-        description=DESCR,
-        return_X_y=return_X_y,
     )
 
 
@@ -275,3 +171,79 @@ def _countries(values):
         return _COUNTRY_SPELLINGS.get(value, value)
 
     return as_text(values.map(country))
+
+
+PAD_UFES20 = PublicDataset(
+    name="PAD-UFES-20",
+    url=URL,
+    tables=[(METADATA,)],
+    unit="images",
+    labels=LABELS,
+    description=DESCR,
+    read=_read,
+    doc={
+        "outside": "actinic keratosis",
+        "columns": "``clinical``, ``age``, ``site``, the six answers and, on "
+        "request, the partial columns",
+        "groups": "``patient_id``",
+        "diagnosis": "the publisher's ``diagnostic``",
+        "index": "``img_id``",
+        "errors": "Also if a yes/no column holds another value.",
+    },
+)
+
+
+@PAD_UFES20.document
+def load_pad_ufes20(
+    root,
+    *,
+    other="drop",
+    missing_images="raise",
+    partial_columns=False,
+    return_X_y=False,
+):
+    """Load PAD-UFES-20, smartphone clinical images with patient data.
+
+    2,298 clinical images of 1,641 lesions of 1,373 patients, one row per
+    image, with age, body site and the patient's answers about the lesion
+    (itching, growth, pain, change, bleeding, elevation). The images of one
+    patient share a group. There is no dermoscopic image. See ``DESCR`` for
+    the column and label mapping.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder holding ``metadata.csv`` (or a subfolder of it that does)
+        and the images as unpacked from
+        https://data.mendeley.com/datasets/zr7vgbcyr2/1,
+        ``images/imgs_part_1/`` to ``imgs_part_3/``. Each image ``<img_id>``
+        is found anywhere below ``root``, its name compared
+        case-insensitively.
+    %(options)s
+    partial_columns : bool, default=False
+        Also return ``sex``, ``fitzpatrick``, ``diameter_1_mm``,
+        ``diameter_2_mm``, ``background_father``, ``background_mother``,
+        ``smoke``, ``drink``, ``pesticide``, ``skin_cancer_history``,
+        ``cancer_history``, ``has_piped_water`` and ``has_sewage_system``.
+        The publishers recorded them for every biopsied lesion and for few
+        others, and every cancer was biopsied: whether they are missing
+        reveals the label. Off by default for that reason.
+    %(return_X_y)s
+
+    %(returns_raises_see_also)s
+    load_milk10k : MILK10k, clinical and dermoscopic images of each lesion.
+
+    Examples
+    --------
+    >>> from skmultimodal.datasets import load_pad_ufes20
+    >>> pad = load_pad_ufes20("~/data/pad-ufes-20")  # doctest: +SKIP
+    >>> pad.data.columns.tolist()  # doctest: +SKIP
+    ['clinical', 'age', 'site', 'itch', 'grew', 'hurt', 'changed', 'bleed', 'elevation']
+    """
+    return PAD_UFES20.load(
+        root,
+        other=other,
+        missing_images=missing_images,
+        return_X_y=return_X_y,
+        partial_columns=partial_columns,
+    )
