@@ -195,26 +195,38 @@ def modality_presence(
 
 
 def image_paths(X, column, image_root=None):
-    """Return the paths of ``X[column]`` as strings, resolved against ``image_root``.
+    """The image paths of ``X[column]``, resolved against ``image_root``.
 
-    Raises a ValueError listing the rows without a path.
+    Empty cells (see :func:`empty_cells`) are images not taken. Every other
+    cell must be a path (``str`` or ``os.PathLike``).
+
+    Returns
+    -------
+    paths : list of str or None
+        One per row: the resolved path, or None where the cell is empty.
+    problems : list of tuple
+        ``(row label, column, value, reason)`` for each cell that is neither
+        empty nor a path.
     """
-    values = X[column]
-    missing = values.isna().to_numpy()
-    if missing.any():
-        rows = X.index[missing]
-        raise ValueError(
-            f"{len(rows)} row(s) have no image in column {column!r}: rows "
-            f"{format_rows(rows)}. Drop these rows, fill in the paths, or leave "
-            f"{column!r} out of `modalities`."
-        )
-    paths = []
-    for value in values:
+    empty = empty_cells(X[column])
+    paths, problems = [], []
+    for label, value, is_empty in zip(X.index, X[column], empty):
+        if is_empty:
+            paths.append(None)
+            continue
+        if not isinstance(value, (str, os.PathLike)):
+            problems.append(
+                (label, column, repr(_plain(value)),
+                 f"not a path but a {type(value).__name__}; image columns hold file "
+                 "paths, or nothing where the image was not taken")
+            )
+            paths.append(None)
+            continue
         path = os.fspath(value)
         if image_root is not None and not os.path.isabs(path):
             path = os.path.join(os.fspath(image_root), path)
         paths.append(path)
-    return paths
+    return paths, problems
 
 
 def check_lesion_labels(y, index):

@@ -1,6 +1,7 @@
 """The fusion network of Yap et al. (2018) and its scikit-learn estimator."""
 
 from ._backbones import PretrainedWeightsUnavailable, build_tower
+from ._callbacks import TrainingDivergedError
 from ._classifier import MultimodalLesionClassifier
 from ._data import LesionDataset
 from ._features import FeatureStore, get_feature_store
@@ -15,6 +16,7 @@ __all__ = [
     "LesionNet",
     "MultimodalLesionClassifier",
     "PretrainedWeightsUnavailable",
+    "TrainingDivergedError",
     "build_tower",
     "get_feature_store",
 ]

@@ -138,7 +138,9 @@ def build_tower(backbone, weights, image_size):
     else:
         state_dict = _read_state_dict(weights, backbone)
         _load_into(model, state_dict, os.fspath(weights), ignored)
-    return nn.Sequential(model, nn.Flatten(1)), n_features, normalization
+    tower = nn.Sequential(model, nn.Flatten(1))
+    _probe(tower, backbone, image_size)
+    return tower, n_features, normalization
 
 
 # Towers built before, by recipe, so that the next fit of a grid search or
@@ -210,13 +212,39 @@ def _module_tower(backbone, weights, image_size):
         state_dict = _read_state_dict(weights, "the backbone module")
         _load_into(tower, state_dict, os.fspath(weights), ())
     tower = nn.Sequential(tower, nn.Flatten(1))
+    features = _probe(tower, "the backbone module", image_size)
+    if features.ndim != 2:
+        raise ValueError(
+            f"The backbone module maps ({image_size}x{image_size}) images to a "
+            f"tensor of shape {tuple(features.shape)}; a tower must give one feature "
+            "vector per image. End it with global pooling (e.g. "
+            "nn.AdaptiveAvgPool2d(1))."
+        )
+    return tower, int(features.shape[1]), (IMAGENET_MEAN, IMAGENET_STD)
+
+
+def _probe(tower, name, image_size):
+    """Run two blank images through ``tower``; a size it cannot take is an error.
+
+    Vision transformers, for one, take only the image size they were built
+    for, and would otherwise fail on the first batch with an assertion deep
+    inside the model.
+    """
     was_training = tower.training
     tower.eval()
-    with torch.no_grad():
-        probe = next(iter(tower.parameters()), torch.empty(0))
-        features = tower(torch.zeros(2, 3, image_size, image_size, dtype=probe.dtype))
-    tower.train(was_training)
-    return tower, int(features.shape[1]), (IMAGENET_MEAN, IMAGENET_STD)
+    probe = next(iter(tower.parameters()), torch.empty(0))
+    try:
+        with torch.no_grad():
+            return tower(torch.zeros(2, 3, image_size, image_size, dtype=probe.dtype))
+    except Exception as error:  # noqa: BLE001 - any failure means the same thing
+        raise ValueError(
+            f"The backbone {name!r} cannot take {image_size}x{image_size} images "
+            f"({type(error).__name__}: {error}). Set image_size to a size it "
+            "accepts (vision transformers take only the size they were built for, "
+            "e.g. 224), or choose another backbone."
+        ) from error
+    finally:
+        tower.train(was_training)
 
 
 def _is_weights_name(backbone, weights):
@@ -261,6 +289,23 @@ def _remove_classifier(model, name):
 
 def _load_into(model, state_dict, source, ignored):
     state_dict = {k: v for k, v in state_dict.items() if not k.startswith(ignored)}
+    expected = model.state_dict()
+    mismatched = [
+        f"{name}: {tuple(tensor.shape)} in the file, {tuple(expected[name].shape)} "
+        "in the model"
+        for name, tensor in state_dict.items()
+        if name in expected and hasattr(tensor, "shape")
+        and tuple(tensor.shape) != tuple(expected[name].shape)
+    ]
+    if mismatched:
+        raise ValueError(
+            f"The state dict from {source} does not fit the backbone: "
+            f"{len(mismatched)} layer(s) have other shapes ("
+            + "; ".join(mismatched[:5])
+            + (", ..." if len(mismatched) > 5 else "")
+            + "). Check that it was saved from the same architecture; nothing "
+            "was loaded."
+        )
     missing, unexpected = model.load_state_dict(state_dict, strict=False)
     if missing or unexpected:
         raise ValueError(
@@ -272,6 +317,12 @@ def _load_into(model, state_dict, source, ignored):
 
 
 def _read_state_dict(path, what):
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"weights path {os.fspath(path)!r} for {what} is a directory, not a "
+            "file. Pass the path of the state dict file itself, saved with "
+            "torch.save(model.state_dict(), path)."
+        )
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"weights file {os.fspath(path)!r} for {what} does not exist. Pass the "

@@ -2,43 +2,47 @@
 
 import contextlib
 import numbers
+import os
 import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import (
-    ShuffleSplit,
-    StratifiedGroupKFold,
-    StratifiedShuffleSplit,
-)
-from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler
-from skorch.helper import predefined_split
-from torch.optim.lr_scheduler import CosineAnnealingLR
 
 from .._frame import (
     IMAGE_MODALITIES,
-    check_groups,
     check_lesion_labels,
     check_modalities,
+    format_rows,
     metadata_columns_of,
+    modality_presence,
     require_columns,
     validate_lesion_frame,
 )
 from ..preprocessing import MetadataEncoder
-from ._backbones import IMAGENET_MEAN, IMAGENET_STD, cached_tower
+from ._callbacks import check_user_callbacks, new_fit_id
 from ._data import load_lesions
-from ._features import get_feature_store, tower_fingerprint
-from ._module import FusionNet
-from ._net import (
-    EarlyStoppingOnValidLoss,
-    LesionNet,
-    TrainingInterrupted,
-    forward_autocast,
+from ._device import (
+    cuda_tuning,
+    release_cuda_memory,
+    resolve_device,
+    seed_of,
+    torch_seed,
 )
+from ._features import frozen_features
+from ._training import (
+    build_fusion_net,
+    class_weights,
+    start_from_class_frequencies,
+    train_net,
+    validation_split,
+)
+
+_PATH = [str, os.PathLike]
+_COLUMN = [str, numbers.Integral]
+_POSITIVE = Interval(numbers.Integral, 1, None, closed="left")
 
 
 class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
@@ -58,6 +62,13 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     columns (or in ``metadata_columns``). Images are decoded, cropped to their
     largest centred square and resized once per process, then shared by every
     fit (see :func:`~skmultimodal.preprocessing.get_image_store`).
+
+    Lesions may be incomplete: an empty image cell (NaN, None or ``""``) is an
+    image not taken, and a lesion whose metadata are all missing has no
+    metadata. An absent input is replaced by a learned stand-in, never by a
+    black image, and its tower does not run. A model predicts lesions that
+    lack a modality only if it learned to do without it, from training
+    lesions that lacked it or through ``modality_dropout``.
 
     Parameters
     ----------
@@ -101,6 +112,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         and each epoch draws one of these views per training lesion.
     dropout : float, default=0.0
         Dropout probability after each embedding layer.
+    modality_dropout : float, default=0.0
+        In training, hide each present modality of a lesion with this
+        probability, never all of them, so that one model learns to predict
+        from any subset of its modalities. With ``modality_dropout > 0`` (and
+        more than one modality) the fitted model predicts lesions lacking any
+        of its modalities; without it, only those it saw absent in training.
     max_epochs : int, default=20
         Training epochs (the most, with early stopping).
     batch_size : int, default=64
@@ -126,6 +143,14 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Share of the training lesions held out for early stopping.
     n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
+    callbacks : list of skorch callbacks or None, default=None
+        Further skorch callbacks (or ``(name, callback)`` pairs), run after
+        the library's own (loss guard, learning-rate schedule, early
+        stopping): a ``skorch.callbacks.Checkpoint``, a TensorBoard logger,
+        ... They are copied for each fit. Callbacks that write files (those
+        with a ``dirname``, such as ``Checkpoint``) write into
+        ``<dirname>/<fit_id_>``, so that fits running in parallel never
+        overwrite each other's files.
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available, else the CPU.
     mixed_precision : "auto" or bool, default="auto"
@@ -167,6 +192,14 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Column names of the lesion frame seen in ``fit``.
     modalities_ : tuple of str
         The modalities used, in canonical order.
+    optional_modalities_ : tuple of str
+        The modalities the model learned to do without, which lesions to
+        predict may lack: those absent from some training lesions, or all of
+        them with ``modality_dropout > 0``.
+    image_columns_ : dict of str to str
+        Column of the image paths of each image modality used.
+    image_size_ : int
+        Side of the square images the towers were trained on.
     metadata_columns_ : list
         Metadata columns used; empty without the metadata modality.
     metadata_encoder_ : MetadataEncoder or None
@@ -180,7 +213,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         The torch device the net was trained on. Between calls the weights
         wait in CPU memory, so that fitted models (the folds of a grid
         search, ``best_estimator_``) hold no GPU memory; ``predict`` moves
-        them to this device for its duration.
+        them to the device of the ``device`` parameter for its duration.
+    fit_id_ : str
+        A name of this fit unique across processes (see ``callbacks``).
 
     See Also
     --------
@@ -193,6 +228,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     a patient's lesions on one side of cross-validation splits, pass
     ``groups`` to :func:`~sklearn.model_selection.cross_validate` with a
     grouped splitter.
+
+    A fitted model's predictions depend on its fitted state only: parameters
+    changed with ``set_params`` after ``fit`` take effect at the next fit.
+    Only where the work happens is read at prediction time: ``device``,
+    ``image_root`` (so that a model can follow images to another folder or
+    machine), ``cache_dir``, ``decode_jobs`` and ``verbose``.
 
     Examples
     --------
@@ -210,6 +251,43 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     ['bcc', 'bkl', 'melanoma', 'nevus', 'scc']
     """
 
+    # Types and ranges of every parameter, checked at the start of fit with
+    # scikit-learn's messages; what needs the data or torch (modality names,
+    # layer widths, backbone names, devices) is checked in _check_params.
+    _parameter_constraints = {
+        "modalities": [str, "array-like"],
+        "embedding_dims": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+        "backbone": [str, torch.nn.Module],
+        "weights": [*_PATH, dict, None],
+        "image_size": [_POSITIVE],
+        "share_towers": ["boolean"],
+        "freeze_towers": ["boolean"],
+        "augment": ["boolean"],
+        "augmented_views": [_POSITIVE],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "modality_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "max_epochs": [_POSITIVE],
+        "batch_size": [_POSITIVE],
+        "lr": [Interval(numbers.Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [_POSITIVE],
+        "callbacks": [list, None],
+        "device": [str, torch.device],
+        "mixed_precision": [StrOptions({"auto"}), "boolean"],
+        "random_state": ["random_state"],
+        "dermoscopic_column": _COLUMN,
+        "clinical_column": _COLUMN,
+        "metadata_columns": ["array-like", str, None],
+        "image_root": [*_PATH, None],
+        "cache_dir": [*_PATH, None],
+        "decode_jobs": [Options(numbers.Integral, {-1}), _POSITIVE, None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         modalities=("dermoscopic", "clinical", "metadata"),
@@ -223,6 +301,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         augment=True,
         augmented_views=4,
         dropout=0.0,
+        modality_dropout=0.0,
         max_epochs=20,
         batch_size=64,
         lr=1e-4,
@@ -232,6 +311,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        callbacks=None,
         device="auto",
         mixed_precision="auto",
         random_state=None,
@@ -253,6 +333,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.augmented_views = augmented_views
         self.dropout = dropout
+        self.modality_dropout = modality_dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -262,6 +343,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
         self.device = device
         self.mixed_precision = mixed_precision
         self.random_state = random_state
@@ -273,11 +355,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.decode_jobs = decode_jobs
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, groups=None):
         """Build the fusion net and train it on a lesion frame.
 
-        Every input problem (columns, labels, image files) is reported before
-        training starts.
+        Every input problem (parameters, columns, labels, lesions without
+        any input, image files) is reported before training starts.
 
         Parameters
         ----------
@@ -294,94 +377,22 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self : MultimodalLesionClassifier
             The fitted classifier.
         """
+        embedding_dims = self._check_params()
         X = validate_lesion_frame(self, X, reset=True)
         y = check_lesion_labels(y, X.index)
-        modalities = check_modalities(self.modalities)
-        embedding_dims = _check_embedding_dims(self.embedding_dims)
-        _check_positive_int(self.image_size, "image_size")
-        _check_positive_int(self.max_epochs, "max_epochs")
-        _check_positive_int(self.batch_size, "batch_size")
-        _check_positive_int(self.augmented_views, "augmented_views")
-        if self.lr_schedule not in ("cosine", "constant"):
-            raise ValueError(
-                f"lr_schedule must be 'cosine' or 'constant', got {self.lr_schedule!r}."
-            )
-        device = _resolve_device(self.device)
-        _check_mixed_precision(self.mixed_precision)
-
+        self._record_inputs(X)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        self.modalities_ = modalities
-        self._require_image_columns(X)
-        self.metadata_columns_ = self._metadata_columns(X)
-        self.metadata_encoder_ = None
-        if "metadata" in modalities:
-            self.metadata_encoder_ = MetadataEncoder().fit(X[self.metadata_columns_])
-        self.device_ = device
-
-        dataset = self._load(X, y_encoded)
-        seed = _seed_of(self.random_state)
+        presence = self._presence(X)
+        self.optional_modalities_ = self._learned_absences(presence)
+        self.metadata_encoder_ = self._fit_metadata_encoder(X, presence)
+        split = None
         if self.early_stopping:
-            train_index, valid_index = _validation_split(
-                y_encoded, groups, self.validation_fraction, seed
+            split = validation_split(
+                y_encoded, groups, self.validation_fraction, seed_of(self.random_state)
             )
-
-        class_weights = self._class_weights(y_encoded)
-        with _torch_seed(seed, device), _cuda_tuning(device):
-            module, digests = self._build_module(device, embedding_dims, seed)
-            # Frozen towers keep the weights they were built with, so the key
-            # of their features needs no new pass over those weights.
-            self._frozen_weights = digests if self.freeze_towers else {}
-            _start_from_class_frequencies(module.head, y_encoded, class_weights)
-            if self.freeze_towers:
-                views = self.augmented_views if self.augment else 1
-                dataset = self._with_features(module, dataset, device, views)
-            train, valid = dataset, None
-            if self.early_stopping:
-                train, valid = dataset.subset(train_index), dataset.subset(valid_index)
-            callbacks = []
-            if self.lr_schedule == "cosine":
-                callbacks.append(
-                    (
-                        "lr_schedule",
-                        LRScheduler(policy=CosineAnnealingLR, T_max=self.max_epochs),
-                    )
-                )
-            if self.early_stopping:
-                callbacks.append(
-                    ("early_stopping", EarlyStoppingOnValidLoss(self.n_iter_no_change))
-                )
-            net = LesionNet(
-                module=module,
-                criterion=torch.nn.CrossEntropyLoss,
-                criterion__weight=class_weights,
-                predict_nonlinearity=_softmax,
-                optimizer=torch.optim.AdamW,
-                optimizer__weight_decay=self.weight_decay,
-                optimizer__fused=device.split(":")[0] in ("cpu", "cuda"),
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                train_split=None if valid is None else predefined_split(valid),
-                callbacks=callbacks,
-                device=device,
-                verbose=self.verbose,
-                mixed_precision=self.mixed_precision,
-                shuffle_seed=seed,
-            )
-            try:
-                net.fit(train, y=None)
-            except TrainingInterrupted:
-                raise KeyboardInterrupt from None
-        # AdamW's moments take twice the memory of the weights and are useless
-        # once trained; the weights wait in CPU memory between calls, so that
-        # fitted models never pin GPU memory (see _on_device).
-        net.optimizer_.state.clear()
-        net.train_split = None  # it holds the validation lesions
-        net.module_.to("cpu")
-        net.criterion_.to("cpu")
-        _release_cuda_memory(device)
-        self.net_ = net
-        self.history_ = net.history
+        dataset = self._load(X, presence, y_encoded)
+        self.net_ = self._train(dataset, y_encoded, split, embedding_dims)
+        self.history_ = self.net_.history
         return self
 
     def predict_proba(self, X):
@@ -390,7 +401,8 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame of shape (n_lesions, n_columns)
-            A lesion frame with the columns seen in ``fit``.
+            A lesion frame with the columns seen in ``fit``. Lesions may lack
+            the modalities in ``optional_modalities_``.
 
         Returns
         -------
@@ -399,14 +411,23 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_lesion_frame(self, X, reset=False)
-        self._require_image_columns(X)
-        require_columns(X, self.metadata_columns_, "the model was fitted with")
-        dataset = self._load(X)
-        device = str(self.net_.device)
-        with _cuda_tuning(device), self._on_device(device) as module:
-            if self.freeze_towers:
-                dataset = self._with_features(module, dataset, device, views=1)
+        dataset = self._load(X, self._presence(X))
+        device = resolve_device(self.device)
+        with cuda_tuning(device), self._on_device(device) as module:
+            if module.freeze_towers:
+                dataset = frozen_features(
+                    module, dataset, device=device,
+                    mixed_precision=self.net_.mixed_precision, views=1, seed=None,
+                    batch_size=self.net_.batch_size, digests=self._frozen_weights,
+                )
             proba = self.net_.predict_proba(dataset).astype(np.float64)
+        broken = ~np.isfinite(proba).all(axis=1)
+        if broken.any():
+            raise ValueError(
+                f"The model gives non-finite probabilities for {broken.sum()} "
+                f"lesion(s), rows {format_rows(X.index[broken])}: its weights are "
+                "not usable (were they loaded from a damaged file?). Refit it."
+            )
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -433,168 +454,194 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         tags.non_deterministic = self.random_state is None
         return tags
 
-    # -- pieces of fit and predict ------------------------------------------
+    # -- the steps of fit and predict -----------------------------------------
 
-    def _image_columns(self):
-        """Column of each image modality the net uses."""
-        columns = {
-            "dermoscopic": self.dermoscopic_column,
-            "clinical": self.clinical_column,
+    def _check_params(self):
+        """What the parameter table cannot say; returns the embedding widths."""
+        modalities = check_modalities(self.modalities)
+        embedding_dims = _check_embedding_dims(self.embedding_dims)
+        resolve_device(self.device)
+        check_user_callbacks(self.callbacks)
+        trains_towers = not self.freeze_towers and set(modalities) & set(IMAGE_MODALITIES)
+        if trains_towers and self.batch_size < 2:
+            raise ValueError(
+                f"batch_size={self.batch_size} cannot train image towers: batch "
+                "normalisation needs at least 2 images per batch. Use batch_size >= "
+                "2 (e.g. 32), or freeze_towers=True."
+            )
+        if isinstance(self.weights, dict):
+            _check_weights_per_modality(self.weights, modalities, self.share_towers)
+        if self.modality_dropout and len(modalities) == 1:
+            warnings.warn(
+                f"modality_dropout={self.modality_dropout} has no effect with the "
+                f"single modality {modalities[0]!r}: a lesion's only input is never "
+                "hidden.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return embedding_dims
+
+    def _record_inputs(self, X):
+        """Fix which columns and image size the model reads from now on."""
+        self.modalities_ = check_modalities(self.modalities)
+        columns = {"dermoscopic": self.dermoscopic_column, "clinical": self.clinical_column}
+        self.image_columns_ = {
+            m: columns[m] for m in IMAGE_MODALITIES if m in self.modalities_
         }
-        return {m: columns[m] for m in IMAGE_MODALITIES if m in self.modalities_}
+        self.image_size_ = int(self.image_size)
+        self.metadata_columns_ = []
+        if "metadata" in self.modalities_:
+            image_columns = list(columns.values())
+            metadata = metadata_columns_of(X, self.metadata_columns, image_columns)
+            clash = [c for c in metadata if c in image_columns]
+            if clash:
+                raise ValueError(
+                    f"metadata_columns include the image path column(s) {clash}; "
+                    "image paths cannot be metadata."
+                )
+            if not metadata:
+                raise ValueError(
+                    "The 'metadata' modality is requested but the lesion frame has "
+                    "no metadata column (every column holds image paths). Add "
+                    "metadata columns or leave 'metadata' out of `modalities`."
+                )
+            self.metadata_columns_ = list(metadata)
 
-    def _require_image_columns(self, X):
-        for modality, column in self._image_columns().items():
+    def _presence(self, X):
+        """Which of the model's modalities each lesion has; refuse the impossible.
+
+        A lesion with none of the model's modalities cannot be classified. At
+        prediction, a lesion lacking a modality the model never learned to do
+        without would get a silent guess: refused too.
+        """
+        for modality, column in self.image_columns_.items():
             require_columns(X, [column], f"should hold the {modality} image paths")
+        require_columns(X, self.metadata_columns_, "the model was fitted with")
+        presence = modality_presence(
+            X,
+            dermoscopic_column=self.image_columns_.get("dermoscopic"),
+            clinical_column=self.image_columns_.get("clinical"),
+            metadata_columns=self.metadata_columns_,
+        )[list(self.modalities_)]
+        bare = ~presence.any(axis=1).to_numpy()
+        if bare.any():
+            raise ValueError(
+                f"{bare.sum()} lesion(s) have none of the model's modalities "
+                f"{list(self.modalities_)} (no image path and no metadata): rows "
+                f"{format_rows(X.index[bare])}. Give them an image or metadata, or "
+                "drop them."
+            )
+        if hasattr(self, "net_"):
+            for modality in self.modalities_:
+                lacking = ~presence[modality].to_numpy()
+                if lacking.any() and modality not in self.optional_modalities_:
+                    raise ValueError(
+                        f"{lacking.sum()} lesion(s) lack the {_describe(modality)}, "
+                        f"rows {format_rows(X.index[lacking])}, but this model never "
+                        f"learned to do without it: every training lesion had it, "
+                        "and modality_dropout was 0. Refit with modality_dropout > 0 "
+                        "(e.g. 0.25), or with training lesions of which some lack "
+                        "it; or give these lesions the missing input."
+                    )
+        return presence
 
-    def _metadata_columns(self, X):
+    def _learned_absences(self, presence):
+        if self.modality_dropout and len(self.modalities_) > 1:
+            return self.modalities_
+        return tuple(m for m in self.modalities_ if not presence[m].all())
+
+    def _fit_metadata_encoder(self, X, presence):
         if "metadata" not in self.modalities_:
-            return []
-        image_columns = [self.dermoscopic_column, self.clinical_column]
-        columns = metadata_columns_of(X, self.metadata_columns, image_columns)
-        clash = [c for c in columns if c in image_columns]
-        if clash:
-            raise ValueError(
-                f"metadata_columns include the image path column(s) {clash}; "
-                "image paths cannot be metadata."
-            )
-        if not columns:
-            raise ValueError(
-                "The 'metadata' modality is requested but the lesion frame has no "
-                "metadata column (every column holds image paths). Add metadata "
-                "columns or leave 'metadata' out of `modalities`."
-            )
-        return columns
+            return None
+        # Lesions without metadata are represented by the stand-in; they
+        # would only blur the encoder's medians and categories.
+        rows = np.flatnonzero(presence["metadata"].to_numpy())
+        return MetadataEncoder().fit(X.iloc[rows][self.metadata_columns_])
 
-    def _load(self, X, y=None):
-        metadata = None
+    def _load(self, X, presence, y=None):
+        metadata = metadata_present = None
         if self.metadata_encoder_ is not None:
             metadata = self.metadata_encoder_.transform(X[self.metadata_columns_])
+            metadata_present = presence["metadata"].to_numpy()
         return load_lesions(
             X,
-            image_columns=self._image_columns(),
+            image_columns=self.image_columns_,
             image_root=self.image_root,
-            image_size=self.image_size,
+            image_size=self.image_size_,
             metadata=metadata,
+            metadata_present=metadata_present,
             y=y,
             cache_dir=self.cache_dir,
             decode_jobs=self.decode_jobs,
             progress=bool(self.verbose),
         )
 
+    def _train(self, dataset, y_encoded, split, embedding_dims):
+        """Build the net (towers, head, frozen features) and train it."""
+        device = self.device_ = resolve_device(self.device)
+        self.fit_id_ = new_fit_id()
+        seed = seed_of(self.random_state)
+        loss_weights = class_weights(self.class_weight, self.classes_, y_encoded)
+        with torch_seed(seed, device), cuda_tuning(device):
+            module, digests = build_fusion_net(
+                backbone=self.backbone, weights=self.weights,
+                image_size=self.image_size_,
+                image_modalities=tuple(self.image_columns_),
+                share_towers=self.share_towers, seed=seed,
+                n_metadata=0 if self.metadata_encoder_ is None else len(
+                    self.metadata_encoder_.get_feature_names_out()
+                ),
+                embedding_dims=embedding_dims, n_classes=len(self.classes_),
+                augment=self.augment, dropout=self.dropout, device=device,
+                freeze_towers=self.freeze_towers,
+                optional_modalities=self.optional_modalities_,
+            )
+            # Frozen towers keep the weights they were built with, so the key
+            # of their features needs no new pass over those weights.
+            self._frozen_weights = digests if self.freeze_towers else {}
+            start_from_class_frequencies(module.head, y_encoded, loss_weights)
+            if self.freeze_towers:
+                dataset = frozen_features(
+                    module, dataset, device=device,
+                    mixed_precision=self.mixed_precision,
+                    views=self.augmented_views if self.augment else 1, seed=seed,
+                    batch_size=self.batch_size, digests=digests,
+                )
+            train, valid = dataset, None
+            if split is not None:
+                train, valid = dataset.subset(split[0]), dataset.subset(split[1])
+            net = train_net(
+                module, train, valid, loss_weights=loss_weights, device=device,
+                seed=seed, fit_id=self.fit_id_, user_callbacks=self.callbacks,
+                settings={
+                    name: getattr(self, name)
+                    for name in (
+                        "lr", "lr_schedule", "max_epochs", "batch_size",
+                        "weight_decay", "n_iter_no_change", "verbose",
+                        "mixed_precision", "modality_dropout",
+                    )
+                },
+            )
+        release_cuda_memory(device)
+        return net
+
     @contextlib.contextmanager
     def _on_device(self, device):
-        """Move the trained module to ``device`` for a block, then back to the CPU."""
-        module = self.net_.module_
+        """Move the trained net to ``device`` for a block, then back to the CPU."""
+        net, module = self.net_, self.net_.module_
+        trained_on = net.device
+        net.device = device
         module.to(device)
         try:
             yield module
         finally:
             module.to("cpu")
-            _release_cuda_memory(device)
-
-    def _with_features(self, module, dataset, device, views):
-        """``dataset`` with its images replaced by the frozen towers' features."""
-        module.to(device).eval()
-        store = get_feature_store()
-        features = {}
-        for modality, images in dataset.images.items():
-            tower = module.towers[module.tower_names[modality]]
-            key = tower_fingerprint(
-                tower, module.mean.tolist(), module.std.tolist(), module.channels_last,
-                self.mixed_precision, device, self.augment,
-                weights=getattr(self, "_frozen_weights", {}).get(modality),
-            )
-
-            def encode(pixels, augment, modality=modality):
-                with torch.no_grad(), forward_autocast(device, self.mixed_precision):
-                    pixels = pixels.to(device, non_blocking=True)
-                    return module.image_features(modality, pixels, augment=augment)
-
-            features[modality] = store.features(
-                key, images, views=views, encode=encode, batch_size=self.batch_size
-            )
-        return dataset.with_features(features)
-
-    def _build_module(self, device, embedding_dims, seed):
-        """The fusion net, and the weights digest of each modality's tower.
-
-        A digest is None for a tower built afresh rather than copied from a
-        recipe (see :func:`cached_tower`).
-        """
-        towers, digests, n_tower_features = {}, {}, 0
-        normalization = (IMAGENET_MEAN, IMAGENET_STD)
-        for position, modality in enumerate(self._image_columns()):
-            if self.share_towers and towers:
-                first = next(iter(towers))
-                towers[modality], digests[modality] = towers[first], digests[first]
-                continue
-            # Each tower and the head get seeds of their own, so that a tower
-            # copied from the cache and one built afresh give the same net.
-            tower, n_tower_features, normalization, digest = cached_tower(
-                self.backbone, self.weights, self.image_size,
-                _derived_seed(seed, position),
-            )
-            towers[modality], digests[modality] = tower, digest
-        if seed is not None:
-            torch.manual_seed(_derived_seed(seed, "head"))
-        on_cuda = device.startswith("cuda")
-        module = FusionNet(
-            towers,
-            n_tower_features,
-            0 if self.metadata_encoder_ is None else len(
-                self.metadata_encoder_.get_feature_names_out()
-            ),
-            embedding_dims,
-            len(self.classes_),
-            normalization,
-            augment=self.augment,
-            dropout=self.dropout,
-            channels_last=on_cuda,
-            freeze_towers=self.freeze_towers,
-        )
-        if on_cuda:
-            module = module.to(memory_format=torch.channels_last)
-        return module, digests
-
-    def _class_weights(self, y_encoded):
-        if self.class_weight is None:
-            return None
-        if isinstance(self.class_weight, str) and self.class_weight != "balanced":
-            raise ValueError(
-                f"class_weight must be 'balanced', a dict or None, got "
-                f"{self.class_weight!r}."
-            )
-        weights = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=self.classes_[y_encoded]
-        )
-        return torch.as_tensor(weights, dtype=torch.float32)
+            net.device = trained_on
+            release_cuda_memory(device)
 
 
-def _start_from_class_frequencies(head, y_encoded, class_weights):
-    """Start the output layer at the class balance (as the loss weighs it).
-
-    The biases become the log class frequencies, so the untrained net
-    predicts the class balance instead of a random guess and the first steps
-    go to learning from the inputs. Without an embedding network the head is
-    a multinomial logistic regression, which starts best from zero weights;
-    with one, zero output weights would leave the hidden layers without
-    gradient at the start, so the output weights keep their random start.
-    """
-    output = head[-1]
-    frequencies = np.bincount(y_encoded, minlength=output.out_features).astype(float)
-    if class_weights is not None:
-        frequencies *= class_weights.numpy()
-    with torch.no_grad():
-        if len(head) == 1:
-            output.weight.zero_()
-        # A class weighted 0 gets a very low, finite bias, not -inf.
-        balance = np.maximum(frequencies / frequencies.sum(), 1e-12)
-        output.bias.copy_(torch.as_tensor(np.log(balance)))
-
-
-def _softmax(logits):
-    return torch.softmax(logits, dim=-1)
+def _describe(modality):
+    return "metadata" if modality == "metadata" else f"{modality} image"
 
 
 def _check_embedding_dims(embedding_dims):
@@ -608,115 +655,29 @@ def _check_embedding_dims(embedding_dims):
             f"got {embedding_dims!r}."
         ) from None
     for width in dims:
-        if not isinstance(width, numbers.Integral) or width < 1:
+        if not isinstance(width, numbers.Integral) or isinstance(width, bool) or width < 1:
             raise ValueError(
                 f"embedding_dims must hold positive integers, got {embedding_dims!r}."
             )
     return tuple(int(width) for width in dims)
 
 
-def _check_positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError):
+def _check_weights_per_modality(weights, modalities, share_towers):
+    images = [m for m in modalities if m in IMAGE_MODALITIES]
+    unknown = [key for key in weights if key not in IMAGE_MODALITIES]
+    if unknown:
         raise ValueError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'."
-        ) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+            f"weights names {unknown}; a dict of weights maps image modalities "
+            f"({list(IMAGE_MODALITIES)}) to the weights of their towers."
+        )
+    lacking = [m for m in images if m not in weights]
+    if lacking:
         raise ValueError(
-            f"device={device!r} but CUDA is not available on this machine; use "
-            "device='auto' or 'cpu'."
+            f"weights gives no weights for the {lacking} tower(s); name every image "
+            f"modality of the net ({images}), with None for random weights."
         )
-    return str(resolved)
-
-
-def _check_mixed_precision(mixed_precision):
-    if not (isinstance(mixed_precision, bool) or mixed_precision == "auto"):
+    if share_towers and len({repr(weights[m]) for m in images}) > 1:
         raise ValueError(
-            f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}."
+            "share_towers=True builds one tower for both images, but weights gives "
+            "each modality other weights; give one value, or share_towers=False."
         )
-
-
-@contextlib.contextmanager
-def _cuda_tuning(device):
-    """Let cuDNN pick the fastest convolution algorithms while on CUDA."""
-    if not device.startswith("cuda"):
-        yield
-        return
-    previous = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = True
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.benchmark = previous
-
-
-def _release_cuda_memory(device):
-    # The caching allocator keeps freed blocks reserved; hand them back so
-    # that memory returns to its level before the fit.
-    if device.startswith("cuda"):
-        torch.cuda.empty_cache()
-
-
-def _seed_of(random_state):
-    if random_state is None:
-        return None
-    if isinstance(random_state, numbers.Integral):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-def _derived_seed(seed, purpose):
-    """An independent seed for one part of the net, or None without a seed."""
-    if seed is None:
-        return None
-    seed %= 2**64  # SeedSequence takes non-negative entropy only
-    entropy = [seed, purpose] if isinstance(purpose, int) else [seed, *purpose.encode()]
-    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
-
-
-@contextlib.contextmanager
-def _torch_seed(seed, device):
-    """Seed torch inside the block, restoring the global random state after."""
-    if seed is None:
-        yield
-        return
-    cuda_devices = []
-    if device.startswith("cuda"):
-        cuda_devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=cuda_devices):
-        torch.manual_seed(seed)
-        yield
-
-
-def _validation_split(y, groups, fraction, seed):
-    """Indices of the training and early-stopping parts, stratified (and grouped)."""
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(
-            f"validation_fraction must be between 0 and 1, got {fraction!r}."
-        )
-    positions = np.zeros((len(y), 1))
-    if groups is not None:
-        groups = check_groups(groups, len(y))
-        n_splits = max(2, round(1.0 / fraction))
-        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
-        return next(splitter.split(positions, y, groups))
-    try:
-        splitter = StratifiedShuffleSplit(1, test_size=fraction, random_state=seed)
-        return next(splitter.split(positions, y))
-    except ValueError:
-        warnings.warn(
-            "Some class has too few lesions for a stratified early-stopping split; "
-            "splitting at random instead.",
-            UserWarning,
-            stacklevel=3,
-        )
-        splitter = ShuffleSplit(1, test_size=fraction, random_state=seed)
-        return next(splitter.split(positions))

@@ -1,6 +1,5 @@
 """From a lesion frame to batches of tensors for the fusion net."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -8,6 +7,47 @@ import torch
 
 from .._frame import IMAGE_MODALITIES, format_rows, image_paths
 from ..preprocessing import ImageLoadError, get_image_store
+
+
+class LesionInputs:
+    """The inputs of a batch: names to tensors, and the batch's length.
+
+    Keyword arguments of :meth:`FusionNet.forward`. A modality's images or
+    features cover only the lesions of the batch that have it, so tensors
+    differ in length; ``len()`` is the number of lesions. This is not a
+    :class:`~collections.abc.Mapping` on purpose: skorch measures a Mapping
+    by its tensors and requires them to be of one length.
+    """
+
+    def __init__(self, tensors, n_lesions):
+        self._tensors = dict(tensors)
+        self._n_lesions = n_lesions
+
+    def __len__(self):
+        return self._n_lesions
+
+    def __getitem__(self, name):
+        return self._tensors[name]
+
+    def __contains__(self, name):
+        return name in self._tensors
+
+    def keys(self):
+        return self._tensors.keys()
+
+    def items(self):
+        return self._tensors.items()
+
+    def map(self, function):
+        """The same inputs with ``function`` applied to every tensor."""
+        return LesionInputs(
+            {name: function(tensor) for name, tensor in self._tensors.items()},
+            self._n_lesions,
+        )
+
+    def __repr__(self):
+        shapes = {name: tuple(t.shape) for name, t in self._tensors.items()}
+        return f"LesionInputs({shapes}, n_lesions={self._n_lesions})"
 
 
 class LesionDataset(torch.utils.data.Dataset):
@@ -19,10 +59,17 @@ class LesionDataset(torch.utils.data.Dataset):
     images are replaced by their towers' features, possibly in several
     views (view 0 the image itself, the others augmented).
 
+    Lesions may lack modalities: ``present`` says which lesions have which,
+    and the images (or features) of a modality are those of the lesions that
+    have it, in lesion order. A batch then carries a ``<modality>_present``
+    mask wherever one of its lesions lacks (or, in training with
+    ``modality_dropout``, hides) that modality, and only the images that are
+    there.
+
     Parameters
     ----------
     images : dict of str to StoredImages
-        Decoded images per image modality.
+        Decoded images per image modality, of the lesions that have one.
     metadata : torch.Tensor or None
         Encoded metadata, ``(n, n_metadata)`` float32.
     y : torch.Tensor or None
@@ -30,7 +77,12 @@ class LesionDataset(torch.utils.data.Dataset):
     n_samples : int
         Number of lesions.
     features : dict of str to torch.Tensor, default=None
-        Tower features per image modality, ``(n, n_views, n_features)``.
+        Tower features per image modality, ``(n_present, n_views,
+        n_features)``.
+    present : dict of str to torch.Tensor, default=None
+        Per modality (``"dermoscopic"``, ``"clinical"``, ``"metadata"``), a
+        bool tensor of shape ``(n_samples,)``; a modality not listed is
+        present in every lesion.
 
     Examples
     --------
@@ -48,50 +100,123 @@ class LesionDataset(torch.utils.data.Dataset):
     {'dermoscopic': (2, 3, 32, 32), 'metadata': (2, 4)}
     >>> target.tolist()
     [0, 0]
+
+    The second of three lesions without its image:
+
+    >>> dataset = LesionDataset({"dermoscopic": images.subset([0, 2])},
+    ...                         None, None, n_samples=3,
+    ...                         present={"dermoscopic": torch.tensor([True, False, True])})
+    >>> inputs, _ = dataset[torch.tensor([0, 1, 2])]
+    >>> tuple(inputs["dermoscopic"].shape), inputs["dermoscopic_present"].tolist()
+    ((2, 3, 32, 32), [True, False, True])
     """
 
-    def __init__(self, images, metadata, y, n_samples, features=None):
+    def __init__(self, images, metadata, y, n_samples, features=None, present=None):
         self.images = images
         self.metadata = metadata
         self.y = y
         self.n_samples = n_samples
         self.features = features or {}
+        self.present = {
+            m: torch.as_tensor(mask, dtype=torch.bool)
+            for m, mask in (present or {}).items()
+            if not bool(torch.as_tensor(mask).all())
+        }
+        # Lesion -> position among the lesions that have the modality.
+        self._positions = {
+            m: torch.cumsum(mask.long(), 0) - 1 for m, mask in self.present.items()
+        }
+        for modality, rows in {**self.images, **self.features}.items():
+            expected = int(self.present[modality].sum()) if modality in self.present else n_samples
+            if len(rows) != expected:
+                raise ValueError(
+                    f"{len(rows)} {modality} images or features for {expected} "
+                    f"lesions with that modality."
+                )
 
     def __len__(self):
         return self.n_samples
 
-    def batch(self, index, generator=None):
+    @property
+    def modalities(self):
+        """The modalities of these lesions' inputs, in canonical order."""
+        inputs = set(self.images) | set(self.features)
+        if self.metadata is not None:
+            inputs.add("metadata")
+        return tuple(m for m in (*IMAGE_MODALITIES, "metadata") if m in inputs)
+
+    def batch(self, index, generator=None, modality_dropout=0.0):
         """Inputs and targets of the lesions at ``index``.
 
         With a ``generator`` (training), each lesion's features come from a
-        view drawn at random; without one, from view 0, the image itself.
+        view drawn at random, and each of its present modalities is hidden
+        with probability ``modality_dropout``, never all of them; without
+        one, features come from view 0, the image itself, and nothing is
+        hidden.
 
         Parameters
         ----------
         index : array-like of int
             Positions of the lesions in this dataset.
         generator : numpy.random.Generator, default=None
-            Draws the augmented view of each lesion's precomputed features.
+            Draws feature views and hidden modalities.
+        modality_dropout : float, default=0.0
+            Probability of hiding each present modality of a lesion.
 
         Returns
         -------
-        inputs : dict of str to torch.Tensor
-            Keyword arguments of :meth:`FusionNet.forward`.
+        inputs : LesionInputs
+            Keyword arguments of :meth:`FusionNet.forward`, by name.
         target : torch.Tensor of shape (len(index),)
             Encoded labels, or zeros for a dataset without labels.
         """
         index = torch.as_tensor(index, dtype=torch.int64)
-        inputs = {m: stored.gather(index) for m, stored in self.images.items()}
+        visible = self._visible(index, generator, modality_dropout)
+        inputs = {}
+        for modality, stored in self.images.items():
+            inputs[modality] = stored.gather(self._rows(modality, index, visible))
         for modality, features in self.features.items():
-            views = torch.zeros(len(index), dtype=torch.int64)
+            rows = self._rows(modality, index, visible)
+            views = torch.zeros(len(rows), dtype=torch.int64)
             if generator is not None and features.shape[1] > 1:
-                views = torch.from_numpy(generator.integers(0, features.shape[1], len(index)))
-            inputs[f"{modality}_features"] = features[index, views].float()
+                views = torch.from_numpy(generator.integers(0, features.shape[1], len(rows)))
+            inputs[f"{modality}_features"] = features[rows, views].float()
         if self.metadata is not None:
             inputs["metadata"] = self.metadata[index]
+        for modality, mask in visible.items():
+            if not bool(mask.all()):
+                inputs[f"{modality}_present"] = mask
         # skorch unpacks (X, y) even for prediction; the placeholder is unused.
         target = self.y[index] if self.y is not None else torch.zeros(len(index))
-        return inputs, target
+        return LesionInputs(inputs, len(index)), target
+
+    def _visible(self, index, generator, modality_dropout):
+        """Per modality, which lesions of the batch show it."""
+        visible = {
+            m: self.present[m][index] if m in self.present
+            else torch.ones(len(index), dtype=torch.bool)
+            for m in self.modalities
+        }
+        if generator is None or not modality_dropout or len(visible) < 2:
+            return visible
+        present = torch.stack(list(visible.values()), dim=1)
+        draws = torch.from_numpy(generator.random(present.shape))
+        shown = present & (draws >= modality_dropout)
+        # Never hide every modality of a lesion: one of its present ones, at
+        # random, stays.
+        bare = present.any(1) & ~shown.any(1)
+        if bool(bare.any()):
+            scores = torch.from_numpy(generator.random(present.shape))
+            scores[~present] = -1.0
+            keep = scores.argmax(1)
+            shown[bare, keep[bare]] = True
+        return dict(zip(visible, shown.unbind(1)))
+
+    def _rows(self, modality, index, visible):
+        """Rows of the modality's images (or features) shown in the batch."""
+        if modality not in self.present:
+            return index[visible[modality]]
+        return self._positions[modality][index][visible[modality]]
 
     def __getitem__(self, index):
         return self.batch(index)
@@ -110,12 +235,15 @@ class LesionDataset(torch.utils.data.Dataset):
             Shares the decoded images with this one; they are not copied.
         """
         index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
+        everything = {m: torch.ones(len(index), dtype=torch.bool) for m in self.modalities}
+        present = {m: self.present[m][index] for m in self.present}
         return LesionDataset(
-            {m: stored.subset(index) for m, stored in self.images.items()},
+            {m: s.subset(self._rows(m, index, everything | present)) for m, s in self.images.items()},
             None if self.metadata is None else self.metadata[index],
             None if self.y is None else self.y[index],
             len(index),
-            {m: features[index] for m, features in self.features.items()},
+            {m: f[self._rows(m, index, everything | present)] for m, f in self.features.items()},
+            present,
         )
 
     def with_features(self, features):
@@ -124,15 +252,17 @@ class LesionDataset(torch.utils.data.Dataset):
         Parameters
         ----------
         features : dict of str to torch.Tensor
-            Per image modality, features of shape ``(n_samples, views,
-            n_tower_features)``.
+            Per image modality, features of shape ``(n_present, views,
+            n_tower_features)`` for the lesions that have that modality.
 
         Returns
         -------
         dataset : LesionDataset
             Without images; its batches carry ``<modality>_features``.
         """
-        return LesionDataset({}, self.metadata, self.y, self.n_samples, features)
+        return LesionDataset(
+            {}, self.metadata, self.y, self.n_samples, features, self.present
+        )
 
 
 class BatchIterator:
@@ -145,22 +275,28 @@ class BatchIterator:
     batch_size : int
         Lesions per batch.
     shuffle : bool
-        Training: draw a new order (and feature views) every pass. Otherwise
-        keep the frame's order.
+        Training: draw a new order (and feature views, and hidden
+        modalities) every pass. Otherwise keep the frame's order.
     generator : numpy.random.Generator
-        Source of the order and of the views.
+        Source of the order, the views and the hidden modalities.
     pin_memory : bool, default=False
         Put each batch in page-locked memory and prepare it in a background
         thread while the previous batch trains, so that the copy to the GPU
         is asynchronous and overlaps with computing.
+    modality_dropout : float, default=0.0
+        In training, probability of hiding each present modality of a lesion.
     """
 
-    def __init__(self, dataset, batch_size, shuffle, generator, pin_memory=False):
+    def __init__(
+        self, dataset, batch_size, shuffle, generator, pin_memory=False,
+        modality_dropout=0.0,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
         self.pin_memory = pin_memory
+        self.modality_dropout = modality_dropout
 
     def _bounds(self):
         n = len(self.dataset)
@@ -175,9 +311,14 @@ class BatchIterator:
         return len(self._bounds()) - 1
 
     def _load(self, index):
-        inputs, target = self.dataset.batch(index, self.generator if self.shuffle else None)
+        if self.shuffle:
+            inputs, target = self.dataset.batch(
+                index, self.generator, self.modality_dropout
+            )
+        else:
+            inputs, target = self.dataset.batch(index)
         if self.pin_memory:
-            inputs = {name: tensor.pin_memory() for name, tensor in inputs.items()}
+            inputs = inputs.map(torch.Tensor.pin_memory)
         return inputs, target
 
     def __iter__(self):
@@ -210,6 +351,7 @@ def load_lesions(
     image_root,
     image_size,
     metadata,
+    metadata_present=None,
     y=None,
     cache_dir=None,
     decode_jobs=None,
@@ -217,10 +359,12 @@ def load_lesions(
 ):
     """Build a :class:`LesionDataset` from a validated lesion frame.
 
-    Every image problem (rows without a path, missing files, files that do
-    not decode) is collected over all requested modalities and reported in
-    one :class:`~skmultimodal.preprocessing.ImageLoadError` before anything
-    is trained or predicted.
+    An empty image cell is an image not taken: that lesion lacks the
+    modality, and nothing is decoded for it. Every other image problem
+    (cells that are not paths, missing files, files that do not decode) is
+    collected over all requested modalities and reported in one
+    :class:`~skmultimodal.preprocessing.ImageLoadError` before anything is
+    trained or predicted.
 
     Parameters
     ----------
@@ -234,6 +378,8 @@ def load_lesions(
         Side of the decoded squares.
     metadata : ndarray or None
         Encoded metadata of the rows of ``X``.
+    metadata_present : ndarray of bool or None, default=None
+        Which lesions have metadata; ``None`` means all of them.
     y : ndarray of int or None
         Class indices.
     cache_dir, decode_jobs, progress
@@ -244,29 +390,22 @@ def load_lesions(
     dataset : LesionDataset
         The lesions.
     """
-    paths = {}
+    failures, paths = [], {}
     for modality, column in image_columns.items():
-        paths[modality] = image_paths(X, column, image_root)
-
-    # Existence first, for every modality: a wrong image_root should not cost
-    # the decoding of the other modality before it is reported.
-    failures = [
-        (X.index[i], image_columns[modality], path, "file not found")
-        for modality, modality_paths in paths.items()
-        for i, path in enumerate(modality_paths)
-        if not os.path.isfile(path)
-    ]
-    if failures:
-        raise ImageLoadError(_frame_failure_message(failures, image_root), failures)
+        paths[modality], problems = image_paths(X, column, image_root)
+        failures += problems
 
     store = get_image_store()
-    images = {}
+    images, present = {}, {}
     for modality in IMAGE_MODALITIES:
         if modality not in paths:
             continue
+        given = [i for i, path in enumerate(paths[modality]) if path is not None]
+        present[modality] = np.zeros(len(X), dtype=bool)
+        present[modality][given] = True
         try:
             images[modality] = store.load(
-                paths[modality],
+                [paths[modality][i] for i in given],
                 image_size=image_size,
                 cache_dir=cache_dir,
                 n_jobs=decode_jobs,
@@ -274,17 +413,19 @@ def load_lesions(
             )
         except ImageLoadError as error:
             failures += [
-                (X.index[position], image_columns[modality], path, reason)
+                (X.index[given[position]], image_columns[modality], path, reason)
                 for position, path, reason in error.failures
             ]
     if failures:
         raise ImageLoadError(_frame_failure_message(failures, image_root), failures)
-
+    if metadata_present is not None:
+        present["metadata"] = metadata_present
     return LesionDataset(
         images,
         None if metadata is None else torch.as_tensor(metadata, dtype=torch.float32),
         None if y is None else torch.as_tensor(y, dtype=torch.int64),
         len(X),
+        present={m: torch.from_numpy(mask.copy()) for m, mask in present.items()},
     )
 
 

@@ -180,3 +180,39 @@ def get_feature_store():
     True
     """
     return _FEATURES
+
+
+def frozen_features(
+    module, dataset, *, device, mixed_precision, views, seed, batch_size, digests,
+):
+    """``dataset`` with its images replaced by the frozen towers' features.
+
+    Features are taken from the process-wide store, and computed only for
+    images it does not hold yet. Their key is the tower's weights (``digests``
+    per modality, when known), the settings that shape the features and, for
+    augmented views, ``seed``: views drawn under another seed are other
+    features, so a seeded fit never reuses another seed's augmentations.
+    """
+    from ._device import forward_autocast  # the device layer sits above this one
+
+    module.to(device).eval()
+    store = get_feature_store()
+    features = {}
+    for modality, images in dataset.images.items():
+        tower = module.towers[module.tower_names[modality]]
+        augmented = module.augmentation is not None and views > 1
+        key = tower_fingerprint(
+            tower, module.mean.tolist(), module.std.tolist(), module.channels_last,
+            mixed_precision, str(device), seed if augmented else None,
+            weights=digests.get(modality),
+        )
+
+        def encode(pixels, augment, modality=modality):
+            with torch.no_grad(), forward_autocast(device, mixed_precision):
+                pixels = pixels.to(device, non_blocking=True)
+                return module.image_features(modality, pixels, augment=augment)
+
+        features[modality] = store.features(
+            key, images, views=views, encode=encode, batch_size=batch_size
+        )
+    return dataset.with_features(features)

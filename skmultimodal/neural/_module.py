@@ -66,6 +66,13 @@ class FusionNet(nn.Module):
     from the image store; scaling, training-time augmentation and
     normalisation happen here, on the device.
 
+    A modality listed in ``optional_modalities`` may be absent from some
+    lesions: its place in the fused vector is then taken by a learned
+    stand-in vector, and a presence flag per optional modality tells the head
+    what it did not see. Towers run only on the images that are there, so a
+    batch in which half the lesions lack the clinical image costs half the
+    clinical tower's work.
+
     Parameters
     ----------
     towers : dict of str to torch.nn.Module
@@ -91,6 +98,9 @@ class FusionNet(nn.Module):
         Keep the towers' weights fixed and their batch normalisation in
         evaluation mode; only the head trains, and it can be fed
         precomputed tower features.
+    optional_modalities : tuple of str, default=()
+        Modalities (``"dermoscopic"``, ``"clinical"``, ``"metadata"``) that
+        lesions may lack, each with a learned stand-in and a presence flag.
 
     See Also
     --------
@@ -113,6 +123,16 @@ class FusionNet(nn.Module):
     >>> logits = net.eval()(dermoscopic=images, metadata=torch.zeros(2, 4))
     >>> logits.shape
     torch.Size([2, 5])
+
+    With the dermoscopic image optional, a lesion without one passes no
+    image, only its presence flag:
+
+    >>> net = FusionNet({"dermoscopic": tower}, 8, 4, (16,), 5, imagenet,
+    ...                 optional_modalities=("dermoscopic",))
+    >>> present = torch.tensor([True, False, True])
+    >>> net.eval()(dermoscopic=images, dermoscopic_present=present,
+    ...            metadata=torch.zeros(3, 4)).shape
+    torch.Size([3, 5])
     """
 
     def __init__(
@@ -127,6 +147,7 @@ class FusionNet(nn.Module):
         dropout=0.0,
         channels_last=False,
         freeze_towers=False,
+        optional_modalities=(),
     ):
         super().__init__()
         self.image_modalities = tuple(m for m in IMAGE_MODALITIES if m in towers)
@@ -147,7 +168,26 @@ class FusionNet(nn.Module):
         if freeze_towers:
             self.towers.requires_grad_(False)
             self.towers.eval()
-        n_inputs = n_tower_features * len(self.image_modalities) + n_metadata
+        used = self.image_modalities + (("metadata",) if n_metadata else ())
+        unknown = [m for m in optional_modalities if m not in used]
+        if unknown:
+            raise ValueError(
+                f"optional_modalities {unknown} are not inputs of this net, whose "
+                f"inputs are {list(used)}."
+            )
+        self.optional_modalities = tuple(m for m in used if m in optional_modalities)
+        # Zero stand-ins start where standardised metadata and pooled features
+        # sit on average; training moves them to what best stands for "absent".
+        widths = {m: n_tower_features for m in self.image_modalities}
+        widths["metadata"] = n_metadata
+        self.stand_ins = nn.ParameterDict(
+            {m: nn.Parameter(torch.zeros(widths[m])) for m in self.optional_modalities}
+        )
+        n_inputs = (
+            n_tower_features * len(self.image_modalities)
+            + n_metadata
+            + len(self.optional_modalities)
+        )
         self.head = FusionHead(n_inputs, tuple(embedding_dims), n_classes, dropout)
 
     def train(self, mode=True):
@@ -182,7 +222,17 @@ class FusionNet(nn.Module):
         images = (images - self.mean) / self.std
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
-        return self.towers[self.tower_names[modality]](images)
+        tower = self.towers[self.tower_names[modality]]
+        if tower.training and images.shape[0] == 1:
+            # Batch normalisation cannot take batch statistics from a single
+            # image (a lesion alone in its batch with this modality); it uses
+            # its running statistics for that step instead.
+            tower.eval()
+            try:
+                return tower(images)
+            finally:
+                tower.train()
+        return tower(images)
 
     def forward(
         self,
@@ -191,23 +241,31 @@ class FusionNet(nn.Module):
         metadata=None,
         dermoscopic_features=None,
         clinical_features=None,
+        dermoscopic_present=None,
+        clinical_present=None,
+        metadata_present=None,
     ):
         """Class logits for a batch of lesions.
 
         Each image modality comes as uint8 images (``dermoscopic``,
         ``clinical``) or as tower features computed beforehand
         (``dermoscopic_features``, ``clinical_features``, as frozen towers
-        use them).
+        use them). With a presence mask, images and features are given for
+        the lesions whose mask is true only, in batch order.
 
         Parameters
         ----------
-        dermoscopic, clinical : torch.Tensor of shape (n, 3, height, width), default=None
+        dermoscopic, clinical : torch.Tensor of shape (n_present, 3, height, width), default=None
             uint8 images of that modality.
         metadata : torch.Tensor of shape (n, n_metadata), default=None
             Encoded metadata; required when the net was built with metadata.
         dermoscopic_features, clinical_features : torch.Tensor of shape \
-(n, n_tower_features), default=None
+(n_present, n_tower_features), default=None
             Tower features computed beforehand, used instead of the images.
+        dermoscopic_present, clinical_present, metadata_present : torch.Tensor \
+of shape (n,), default=None
+            Which lesions of the batch have that modality (bool); ``None``
+            means all of them. Only optional modalities may be absent.
 
         Returns
         -------
@@ -216,20 +274,73 @@ class FusionNet(nn.Module):
         Raises
         ------
         ValueError
-            If a modality the net uses has neither images nor features.
+            If a modality the net uses has neither images nor features, or
+            is absent from a lesion without being optional.
         """
         images = {"dermoscopic": dermoscopic, "clinical": clinical}
         given = {"dermoscopic": dermoscopic_features, "clinical": clinical_features}
-        features = []
+        present = {
+            "dermoscopic": dermoscopic_present,
+            "clinical": clinical_present,
+            "metadata": metadata_present,
+        }
+        n = self._batch_size(images, given, metadata, present)
+        fused = []
         for modality in self.image_modalities:
+            mask = self._check_present(modality, present[modality])
             if given[modality] is not None:
-                features.append(given[modality])
+                features = given[modality]
             elif images[modality] is not None:
-                features.append(self.image_features(modality, images[modality]))
+                features = (
+                    None if len(images[modality]) == 0
+                    else self.image_features(modality, images[modality])
+                )
             else:
                 raise ValueError(f"This net needs {modality} images or features.")
+            fused.append(self._fill_absent(modality, features, mask, n))
         if self.n_metadata:
             if metadata is None:
                 raise ValueError("This net needs the encoded metadata.")
-            features.append(metadata)
-        return self.head(torch.cat(features, dim=1))
+            mask = self._check_present("metadata", present["metadata"])
+            fused.append(
+                metadata if mask is None
+                else self._fill_absent("metadata", metadata[mask], mask, n)
+            )
+        for modality in self.optional_modalities:
+            mask = present[modality]
+            flag = torch.ones(n, 1) if mask is None else mask.view(n, 1)
+            fused.append(flag.to(fused[0].device, torch.float32))
+        return self.head(torch.cat(fused, dim=1))
+
+    @staticmethod
+    def _batch_size(images, given, metadata, present):
+        for mask in present.values():
+            if mask is not None:
+                return len(mask)
+        for tensor in (*given.values(), *images.values(), metadata):
+            if tensor is not None:
+                return len(tensor)
+        raise ValueError("The batch has no input at all.")
+
+    def _check_present(self, modality, mask):
+        """The presence mask, or None when every lesion has the modality."""
+        if mask is None or bool(mask.all()):
+            return None
+        if modality not in self.optional_modalities:
+            raise ValueError(
+                f"Some lesions of the batch lack the {modality} input, which this "
+                f"net was not built to do without (optional modalities: "
+                f"{list(self.optional_modalities)})."
+            )
+        return mask
+
+    def _fill_absent(self, modality, features, mask, n):
+        """Features of the whole batch: the lesions' own, or the stand-in."""
+        if mask is None:
+            return features
+        stand_in = self.stand_ins[modality]
+        dtype = stand_in.dtype if features is None else features.dtype
+        filled = stand_in.to(dtype).unsqueeze(0).repeat(n, 1)
+        if features is not None:
+            filled[mask] = features
+        return filled

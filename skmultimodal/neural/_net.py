@@ -3,53 +3,13 @@
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
 
+from ._callbacks import StoppedEarly, TrainingInterrupted
 from ._data import BatchIterator
+from ._device import forward_autocast
 
-
-class TrainingInterrupted(Exception):
-    """A KeyboardInterrupt during training, carried past skorch's handler."""
-
-
-def forward_autocast(device, mixed_precision):
-    """bf16 autocast on ``device`` when ``mixed_precision`` asks for it.
-
-    ``"auto"`` means on CUDA only, resolved at every call, so that a net
-    trained on a GPU predicts in float32 on a CPU-only machine.
-    """
-    device = torch.device(device)
-    enabled = mixed_precision is True or (
-        mixed_precision == "auto" and device.type == "cuda"
-    )
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
-
-
-class StoppedEarly(KeyboardInterrupt):
-    """Early stopping's signal to skorch, which ends training on KeyboardInterrupt."""
-
-
-class EarlyStoppingOnValidLoss(EarlyStopping):
-    """skorch's early stopping on the validation loss, restoring the best epoch.
-
-    Unlike skorch's, it frees its copy of the best weights once restored, so
-    that a fitted model holds no second copy of itself (on the GPU, too), and
-    it stops with :class:`StoppedEarly`, so that a user's Ctrl-C can be told
-    apart from it.
-    """
-
-    def __init__(self, patience):
-        super().__init__(monitor="valid_loss", patience=patience, load_best=True)
-
-    def on_epoch_end(self, net, **kwargs):
-        try:
-            super().on_epoch_end(net, **kwargs)
-        except KeyboardInterrupt:
-            raise StoppedEarly from None
-
-    def on_train_end(self, net, **kwargs):
-        super().on_train_end(net, **kwargs)
-        self.best_model_weights_ = None
+# Stands for "the same object as module_" in a pickled net (see __getstate__).
+_SAME_AS_TRAINED_MODULE = "<module_>"
 
 
 class LesionNet(NeuralNet):
@@ -69,7 +29,11 @@ class LesionNet(NeuralNet):
     mixed_precision : "auto" or bool, default="auto"
         bf16 autocast in the forward pass (see :func:`forward_autocast`).
     shuffle_seed : int or None, default=None
-        Seed of the training batch order and of the choice of feature views.
+        Seed of the training batch order, of the choice of feature views and
+        of the modalities hidden by ``modality_dropout``.
+    modality_dropout : float, default=0.0
+        In training, the probability of hiding each present modality of a
+        lesion, never all of them.
 
     See Also
     --------
@@ -93,10 +57,14 @@ class LesionNet(NeuralNet):
     (40, 2)
     """
 
-    def __init__(self, *args, mixed_precision="auto", shuffle_seed=None, **kwargs):
+    def __init__(
+        self, *args, mixed_precision="auto", shuffle_seed=None, modality_dropout=0.0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.mixed_precision = mixed_precision
         self.shuffle_seed = shuffle_seed
+        self.modality_dropout = modality_dropout
 
     def initialize(self):
         super().initialize()
@@ -117,11 +85,28 @@ class LesionNet(NeuralNet):
     def get_iterator(self, dataset, training=False):
         generator = getattr(self, "batch_order_", None) or np.random.default_rng()
         pin = torch.device(self.device).type == "cuda"
-        return BatchIterator(dataset, self.batch_size, training, generator, pin)
+        return BatchIterator(
+            dataset, self.batch_size, training, generator, pin,
+            modality_dropout=self.modality_dropout,
+        )
 
     def infer(self, x, **fit_params):
         device = torch.device(self.device)
-        x = {name: tensor.to(device, non_blocking=True) for name, tensor in x.items()}
+        x = x.map(lambda tensor: tensor.to(device, non_blocking=True))
         with forward_autocast(device, self.mixed_precision):
             logits = self.module_(**x, **fit_params)
         return logits.float()
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # skorch pickles the trained module_ apart from the module it was
+        # given; when they are one object, a pickled net would hold its
+        # weights twice, and a loaded one keep two copies in memory.
+        if "module_" in self.__dict__ and state.get("module") is self.module_:
+            state["module"] = _SAME_AS_TRAINED_MODULE
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if isinstance(self.module, str) and self.module == _SAME_AS_TRAINED_MODULE:
+            self.module = self.module_

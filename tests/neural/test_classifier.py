@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skmultimodal import MultimodalLesionClassifier
 from skmultimodal.metrics import lesion_scorers
 from skmultimodal.neural import FusionNet, LesionNet
-from skmultimodal.neural._classifier import _validation_split
+from skmultimodal.neural._training import validation_split as _validation_split
 from skmultimodal.preprocessing import ImageLoadError, get_image_store
 
 from ..conftest import FAST_NET, small_tower
@@ -330,13 +330,16 @@ def test_missing_and_unreadable_files_are_all_listed(lesions, tmp_path):
         fast_net().fit(X, y)
 
 
-def test_rows_without_an_image_are_named(lesions):
+def test_lesions_without_any_input_are_named(lesions):
+    # An empty image cell is an image not taken; a lesion with neither of the
+    # net's images has nothing to classify.
     X, y, _ = lesions
     X = X.copy()
     X.iloc[[2, 5], X.columns.get_loc("clinical")] = None
-    with pytest.raises(ValueError, match=rf"2 row\(s\) have no image in column "
-                       rf"'clinical': rows '{X.index[2]}', '{X.index[5]}'"):
-        fast_net().fit(X, y)
+    X.iloc[[5], X.columns.get_loc("dermoscopic")] = ""
+    with pytest.raises(ValueError, match=rf"1 lesion\(s\) have none of the model's "
+                       rf"modalities \['dermoscopic', 'clinical'\].*rows '{X.index[5]}'"):
+        fast_net(modalities=("dermoscopic", "clinical")).fit(X, y)
 
 
 def test_nan_labels_are_named(lesions):

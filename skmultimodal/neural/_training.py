@@ -1,0 +1,180 @@
+"""Building and training the fusion net: the engine behind the estimator.
+
+The estimator validates and encodes the lesion frame; everything from the
+towers to the trained skorch net happens here.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.model_selection import (
+    ShuffleSplit,
+    StratifiedGroupKFold,
+    StratifiedShuffleSplit,
+)
+from sklearn.utils.class_weight import compute_class_weight
+from skorch.helper import predefined_split
+
+from .._frame import check_groups
+from ._backbones import IMAGENET_MEAN, IMAGENET_STD, cached_tower
+from ._callbacks import TrainingInterrupted, training_callbacks
+from ._device import derived_seed, on_cuda
+from ._module import FusionNet
+from ._net import LesionNet
+
+
+def build_fusion_net(
+    *, backbone, weights, image_size, image_modalities, share_towers, seed,
+    n_metadata, embedding_dims, n_classes, augment, dropout, device,
+    freeze_towers, optional_modalities,
+):
+    """The fusion net, and the weights digest of each modality's tower.
+
+    ``weights`` is one value for every tower or a dict modality -> value. A
+    digest is None for a tower built afresh rather than copied from a recipe
+    (see :func:`cached_tower`).
+    """
+    towers, digests, n_tower_features = {}, {}, 0
+    normalization = (IMAGENET_MEAN, IMAGENET_STD)
+    for position, modality in enumerate(image_modalities):
+        if share_towers and towers:
+            first = next(iter(towers))
+            towers[modality], digests[modality] = towers[first], digests[first]
+            continue
+        # Each tower and the head get seeds of their own, so that a tower
+        # copied from the cache and one built afresh give the same net.
+        tower, n_tower_features, normalization, digest = cached_tower(
+            backbone, tower_weights(weights, modality), image_size,
+            derived_seed(seed, position),
+        )
+        towers[modality], digests[modality] = tower, digest
+    if seed is not None:
+        torch.manual_seed(derived_seed(seed, "head"))
+    module = FusionNet(
+        towers, n_tower_features, n_metadata, embedding_dims, n_classes,
+        normalization, augment=augment, dropout=dropout,
+        channels_last=on_cuda(device), freeze_towers=freeze_towers,
+        optional_modalities=optional_modalities,
+    )
+    if on_cuda(device):
+        module = module.to(memory_format=torch.channels_last)
+    return module, digests
+
+
+def tower_weights(weights, modality):
+    """The initial weights of one modality's tower."""
+    return weights.get(modality) if isinstance(weights, dict) else weights
+
+
+def class_weights(class_weight, classes, y_encoded):
+    """Loss weights of the classes as a tensor, or None."""
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, dict):
+        unknown = [label for label in class_weight if label not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(
+                f"class_weight names {unknown}, which are not classes of y "
+                f"({classes.tolist()})."
+            )
+    weights = compute_class_weight(class_weight, classes=classes, y=classes[y_encoded])
+    return torch.as_tensor(weights, dtype=torch.float32)
+
+
+def start_from_class_frequencies(head, y_encoded, weights):
+    """Start the output layer at the class balance (as the loss weighs it).
+
+    The biases become the log class frequencies, so the untrained net
+    predicts the class balance instead of a random guess and the first steps
+    go to learning from the inputs. Without an embedding network the head is
+    a multinomial logistic regression, which starts best from zero weights;
+    with one, zero output weights would leave the hidden layers without
+    gradient at the start, so the output weights keep their random start.
+    """
+    output = head[-1]
+    frequencies = np.bincount(y_encoded, minlength=output.out_features).astype(float)
+    if weights is not None:
+        frequencies *= weights.numpy()
+    with torch.no_grad():
+        if len(head) == 1:
+            output.weight.zero_()
+        # A class weighted 0 gets a very low, finite bias, not -inf.
+        balance = np.maximum(frequencies / frequencies.sum(), 1e-12)
+        output.bias.copy_(torch.as_tensor(np.log(balance)))
+
+
+def validation_split(y, groups, fraction, seed):
+    """Indices of the training and early-stopping parts, stratified (and grouped)."""
+    positions = np.zeros((len(y), 1))
+    if groups is not None:
+        groups = check_groups(groups, len(y))
+        n_splits = max(2, round(1.0 / fraction))
+        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+        return next(splitter.split(positions, y, groups))
+    try:
+        splitter = StratifiedShuffleSplit(1, test_size=fraction, random_state=seed)
+        return next(splitter.split(positions, y))
+    except ValueError:
+        warnings.warn(
+            "Some class has too few lesions for a stratified early-stopping split; "
+            "splitting at random instead.",
+            UserWarning,
+            stacklevel=4,
+        )
+        splitter = ShuffleSplit(1, test_size=fraction, random_state=seed)
+        return next(splitter.split(positions))
+
+
+def train_net(
+    module, train, valid, *, loss_weights, device, seed, fit_id, settings,
+    user_callbacks,
+):
+    """Train ``module`` with skorch; return the net, its weights back on the CPU.
+
+    ``settings`` holds the estimator's training parameters (``lr``,
+    ``max_epochs``, ``batch_size``, ...).
+    """
+    callbacks = training_callbacks(
+        lr_schedule=settings["lr_schedule"],
+        max_epochs=settings["max_epochs"],
+        early_stopping=valid is not None,
+        n_iter_no_change=settings["n_iter_no_change"],
+        user_callbacks=user_callbacks,
+        fit_id=fit_id,
+    )
+    net = LesionNet(
+        module=module,
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion__weight=loss_weights,
+        predict_nonlinearity=_softmax,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=settings["weight_decay"],
+        optimizer__fused=torch.device(device).type in ("cpu", "cuda"),
+        lr=settings["lr"],
+        max_epochs=settings["max_epochs"],
+        batch_size=settings["batch_size"],
+        train_split=None if valid is None else predefined_split(valid),
+        callbacks=callbacks,
+        device=device,
+        verbose=settings["verbose"],
+        mixed_precision=settings["mixed_precision"],
+        shuffle_seed=seed,
+        modality_dropout=settings["modality_dropout"],
+    )
+    try:
+        net.fit(train, y=None)
+    except TrainingInterrupted:
+        raise KeyboardInterrupt from None
+    # AdamW's moments take twice the memory of the weights and are useless
+    # once trained; the weights wait in CPU memory between calls, so that
+    # fitted models never pin GPU memory.
+    net.optimizer_.state.clear()
+    net.train_split = None  # it holds the validation lesions
+    net.module_.to("cpu")
+    net.criterion_.to("cpu")
+    return net
+
+
+def _softmax(logits):
+    return torch.softmax(logits, dim=-1)
