@@ -271,34 +271,31 @@ class ImageStore:
         Raises
         ------
         ImageLoadError
-            Listing every file that is missing or cannot be decoded.
+            Listing every file that cannot be loaded, for whatever reason
+            (missing, a directory, not readable, not an image); the other
+            files are decoded and kept all the same.
         """
         paths = list(paths)
         workers = os.cpu_count() if n_jobs in (None, -1) else max(1, int(n_jobs))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             identified = list(pool.map(self._identify, paths))
-            failures = [
-                (position, path, reason)
-                for position, (path, (_, reason)) in enumerate(zip(paths, identified))
-                if reason is not None
-            ]
-            if failures:
-                raise ImageLoadError(_failure_message(failures), failures)
             digests = [digest for digest, _ in identified]
             with self._lock:
                 table = self._tables.setdefault(image_size, _Table(image_size))
                 todo = {}
                 for digest, path in zip(digests, paths):
-                    if digest not in table.row_of:
+                    if digest is not None and digest not in table.row_of:
                         todo.setdefault(digest, path)
+            # Unreadable files do not stop the others: the readable ones are
+            # decoded (and kept) so that every problem is reported at once.
             entries = None if cache_dir is None else _Entries(cache_dir, image_size)
             failed = self._fill(table, todo, entries, pool, progress)
-        if failed:
-            failures = [
-                (position, path, failed[digest])
-                for position, (path, digest) in enumerate(zip(paths, digests))
-                if digest in failed
-            ]
+        failures = [
+            (position, path, reason if digest is None else failed[digest])
+            for position, (path, (digest, reason)) in enumerate(zip(paths, identified))
+            if digest is None or digest in failed
+        ]
+        if failures:
             raise ImageLoadError(_failure_message(failures), failures)
         with self._lock:
             rows = torch.tensor([table.row_of[digest] for digest in digests], dtype=torch.int64)

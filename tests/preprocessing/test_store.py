@@ -202,3 +202,39 @@ def test_every_missing_or_broken_file_is_listed(files, tmp_path):
     store = ImageStore()
     with pytest.raises(ImageLoadError, match="broken.jpg: UnidentifiedImageError"):
         store.load([files[0], str(broken)], image_size=8)
+
+
+def test_every_kind_of_problem_is_reported_in_one_pass(files, tmp_path, monkeypatch):
+    from skmultimodal.preprocessing import _store
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    folder = tmp_path / "a_folder.png"
+    folder.mkdir()
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    locked = tmp_path / "locked.png"
+    shutil.copyfile(files[5], locked)
+
+    def refuse_locked(path, *args, **kwargs):
+        if os.fspath(path) == str(locked):  # as root, chmod alone would not refuse
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(_store, "open", refuse_locked, raising=False)
+    request = [files[0], str(tmp_path / "gone.png"), str(folder), str(broken), files[1],
+               str(pipe), str(locked), files[2]]
+    store = ImageStore()
+    with pytest.raises(ImageLoadError, match="5 image file") as error:
+        store.load(request, image_size=8)
+    assert [(position, reason.split(":")[0]) for position, _, reason in error.value.failures] == [
+        (1, "file not found"),
+        (2, "is a directory, not an image file"),
+        (3, "UnidentifiedImageError"),
+        (5, "not a regular file (a device, pipe or socket)"),
+        (6, "permission denied"),
+    ]
+    # The readable files were decoded meanwhile, and are not decoded again.
+    assert store.n_decoded == 3
+    store.load([files[0], files[1], files[2]], image_size=8)
+    assert store.n_decoded == 3
