@@ -25,12 +25,18 @@ import threading
 import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from ._images import DECODER_VERSION, load_image
+
+try:
+    import fcntl
+except ImportError:  # Windows: no claims between processes (see _claim)
+    fcntl = None
 
 
 class ImageLoadError(ValueError):
@@ -333,21 +339,17 @@ class ImageStore:
         if not todo:
             return failed
 
-        def work(item):
+        def work(item, wait=False):
             digest, path = item
-            how = "decoded"
             try:
-                if entries is not None:
-                    try:
-                        pixels, how = entries.read(digest), "disk"
-                    except FileNotFoundError:
-                        pass
-                    except _DamagedEntry as error:
-                        damaged.append((error.path, error.problem, path))
-                if how == "decoded":
+                if entries is None:
                     pixels = load_image(path, table.image_size).transpose(2, 0, 1)
-                    if entries is not None:
-                        entries.write(digest, pixels)
+                    how = "decoded"
+                else:
+                    found = _through_entries(entries, digest, path, wait, damaged)
+                    if found is None:
+                        return digest, None, "claimed"
+                    pixels, how = found
             except Exception as error:  # noqa: BLE001 - every reason is reported
                 return digest, _reason(error), "failed"
             with self._lock:
@@ -363,10 +365,17 @@ class ImageStore:
             total=len(todo), desc=f"Decoding images ({table.image_size} px)", unit="img",
             disable=not progress, leave=False,
         )
-        for digest, reason, how in pool.map(work, todo.items()):
-            bar.update()
-            if how == "failed":
-                failed[digest] = reason
+        # Images another process is decoding are waited for last, so that
+        # meanwhile this one decodes the others.
+        claimed = {}
+        for wait, items in ((False, todo), (True, claimed)):
+            for digest, reason, how in pool.map(partial(work, wait=wait), items.items()):
+                if how == "claimed":
+                    claimed[digest] = todo[digest]
+                    continue
+                bar.update()
+                if how == "failed":
+                    failed[digest] = reason
         bar.close()
         if damaged:
             lines = [f"  {entry}: {problem} (image {path})" for entry, problem, path in damaged]
@@ -501,6 +510,80 @@ class _Entries:
             if os.path.exists(temporary):
                 os.remove(temporary)
             raise
+
+
+def _through_entries(entries, digest, path, wait, damaged):
+    """``(pixels, how)`` of ``digest`` from its entry, decoded and written if need be.
+
+    ``how`` is ``"disk"`` or ``"decoded"``. While decoding, the process holds
+    a claim on the entry, so that processes sharing the directory decode each
+    image once: ``None`` when another process holds it and ``wait`` is false.
+    Damaged entries found are appended to ``damaged``.
+    """
+    try:
+        return entries.read(digest), "disk"
+    except FileNotFoundError:
+        pass
+    except _DamagedEntry as error:
+        damaged.append((error.path, error.problem, path))
+    lock = entries.path(digest)[: -len(".npy")] + ".lock"
+    claim = _claim(lock, wait)
+    if claim is None:
+        return None
+    try:
+        try:
+            return entries.read(digest), "disk"  # written by the process waited for
+        except (FileNotFoundError, _DamagedEntry):
+            pass
+        pixels = load_image(path, entries.image_size).transpose(2, 0, 1)
+        entries.write(digest, pixels)
+        return pixels, "decoded"
+    finally:
+        _release(claim, lock)
+
+
+def _claim(lock, wait):
+    """An exclusive claim on the lock file ``lock``: its open descriptor.
+
+    ``None`` when another process holds it and ``wait`` is false; ``-1`` (a
+    claim that guards nothing) where ``fcntl.flock`` is missing (Windows) or
+    the file system refuses locks: processes may then decode an image twice,
+    each writing the same entry atomically. The operating system releases
+    the lock of a process that dies. The holder removes the file before
+    releasing it, so a process that was waiting on the removed file tries
+    again on a new one.
+    """
+    if fcntl is None:
+        return -1
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    while True:
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(descriptor)
+            return None
+        except OSError:
+            os.close(descriptor)
+            return -1
+        try:
+            current = os.stat(lock)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(current, os.fstat(descriptor)):
+            return descriptor
+        os.close(descriptor)
+
+
+def _release(claim, lock):
+    if claim < 0:
+        return
+    try:
+        os.remove(lock)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(claim)
 
 
 def _npy_header(shape):

@@ -1,5 +1,9 @@
 import os
+import multiprocessing
 import shutil
+import subprocess
+import sys
+import threading
 import time
 
 import numpy as np
@@ -8,7 +12,7 @@ import torch
 from PIL import Image
 
 from skmultimodal.preprocessing import ImageLoadError, ImageStore
-from skmultimodal.preprocessing._store import _npy_header
+from skmultimodal.preprocessing._store import _Entries, _npy_header
 
 
 def entries(cache):
@@ -238,3 +242,101 @@ def test_every_kind_of_problem_is_reported_in_one_pass(files, tmp_path, monkeypa
     assert store.n_decoded == 3
     store.load([files[0], files[1], files[2]], image_size=8)
     assert store.n_decoded == 3
+
+
+def _load_slowly(paths, cache_dir, barrier):
+    """Load ``paths`` once every participant is ready; (decoded, read from disk)."""
+    from skmultimodal.preprocessing import _store
+
+    decode = _store.load_image
+
+    def slow_decode(path, image_size):  # slow enough for the two processes to overlap
+        time.sleep(0.05)
+        return decode(path, image_size)
+
+    _store.load_image = slow_decode
+    try:
+        store = _store.ImageStore()
+        barrier.wait()
+        store.load(paths, image_size=16, cache_dir=cache_dir, n_jobs=2)
+    finally:
+        _store.load_image = decode
+    return store.n_decoded, store.n_read_from_disk
+
+
+def _load_in_a_worker(paths, cache_dir, barrier, results):
+    results.put(_load_slowly(paths, cache_dir, barrier))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no claims between processes on Windows")
+def test_processes_sharing_a_cache_dir_decode_each_image_once_in_all(tmp_path):
+    paths = []
+    for i in range(40):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.new("RGB", (24, 24), (i, 255 - i, 3 * i)).save(paths[-1])
+    cache = str(tmp_path / "cache")
+    # This process and a fresh one (spawned: nothing shared but the files)
+    # load the same images at the same time.
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2, timeout=120), context.Queue()
+    worker = context.Process(target=_load_in_a_worker, args=(paths, cache, barrier, results))
+    worker.start()
+    counts = [_load_slowly(paths, cache, barrier), results.get(timeout=120)]
+    worker.join(timeout=30)
+    assert worker.exitcode == 0
+    assert sum(decoded for decoded, _ in counts) == 40
+    assert all(decoded + read == 40 for decoded, read in counts)
+    assert len(entries(tmp_path / "cache")) == 40
+    assert not list((tmp_path / "cache").rglob("*.lock"))
+
+
+def _claim_entry(cache, digest, image_size):
+    """Hold the claim on ``digest``'s entry as another process would: (descriptor, lock)."""
+    import fcntl
+
+    lock = _Entries(cache, image_size).path(digest)[: -len(".npy")] + ".lock"
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor, lock
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no claims between processes on Windows")
+def test_an_image_claimed_elsewhere_is_waited_for_after_the_others(files, tmp_path):
+    cache = tmp_path / "cache"
+    probe = ImageStore()
+    digest = probe._identify(files[0])[0]
+    expected = probe.load(files[:1], image_size=8).gather(slice(None))[0].numpy()
+    descriptor, lock = _claim_entry(cache, digest, 8)
+    store, done = ImageStore(), []
+    loading = threading.Thread(
+        target=lambda: done.append(store.load(files, image_size=8, cache_dir=cache, n_jobs=2))
+    )
+    loading.start()
+    deadline = time.monotonic() + 30
+    while store.n_decoded < 5 and time.monotonic() < deadline:  # the other five first
+        time.sleep(0.01)
+    assert store.n_decoded == 5 and not done
+    _Entries(cache, 8).write(digest, expected)  # the other process finishes
+    os.remove(lock)
+    os.close(descriptor)
+    loading.join(timeout=30)
+    assert store.n_decoded == 5 and store.n_read_from_disk == 1
+    assert torch.equal(done[0].gather(slice(0, 1))[0], torch.from_numpy(expected))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no claims between processes on Windows")
+def test_a_claim_left_by_a_dead_process_does_not_block(files, tmp_path):
+    cache = tmp_path / "cache"
+    digest = ImageStore()._identify(files[0])[0]
+    descriptor, lock = _claim_entry(cache, digest, 8)
+    os.close(descriptor)
+    holder = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); os._exit(0)"  # dies holding the claim
+    )
+    subprocess.run([sys.executable, "-c", holder, lock], check=True, timeout=60)
+    assert os.path.exists(lock)
+    store = ImageStore()
+    store.load(files[:1], image_size=8, cache_dir=cache)
+    assert store.n_decoded == 1 and not os.path.exists(lock)
