@@ -1,5 +1,6 @@
 """Lesion frames: synthetic demo data and loaders for public data sets."""
 
+from ._concat import concat_lesions
 from ._derm7pt import load_derm7pt
 from ._dispatch import load_dataset
 from ._ham10000 import load_ham10000
@@ -13,6 +14,7 @@ __all__ = [
     "CLASSES",
     "OTHER",
     "SITES",
+    "concat_lesions",
     "load_dataset",
     "load_derm7pt",
     "load_ham10000",

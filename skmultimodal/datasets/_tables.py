@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from .._frame import format_rows
-from ._vocabulary import OTHER
+from ._vocabulary import OTHER, SEXES
 
 _MAX_LISTED_ENTRIES = 12
 _PACKAGE_FOLDER = os.path.dirname(os.path.abspath(__file__))
 
-# Sex as every data set spells it, compared case-insensitively.
-SEXES = {"female": "female", "male": "male", "unknown": np.nan}
+# Sex as the data sets spell it, compared case-insensitively.
+_SEX_SPELLINGS = {**{sex: sex for sex in SEXES}, "unknown": np.nan}
 
 
 def warn(message):
@@ -237,7 +237,7 @@ def harmonise(table, path, *, site, sites, age=None, sex=None):
     if age is not None:
         columns["age"] = read_numbers(table[age], age, path)
     if sex is not None:
-        columns["sex"] = map_vocabulary(table[sex], SEXES, sex, path)
+        columns["sex"] = map_vocabulary(table[sex], _SEX_SPELLINGS, sex, path)
     columns["site"] = map_vocabulary(table[site], sites, site, path)
     return columns
 

@@ -1,4 +1,4 @@
-"""Names shared by every data set: the paper's classes and one site vocabulary."""
+"""Names shared by every data set: the paper's classes, sites and sexes."""
 
 #: The five diagnoses of Yap et al. (2018): nevus, melanoma, basal cell
 #: carcinoma, squamous cell carcinoma and benign keratosis.
@@ -18,3 +18,6 @@ SITES = (
     "palms/soles",
     "oral/genital",
 )
+
+#: Sex, as every loader spells it (missing where unknown).
+SEXES = ("female", "male")
