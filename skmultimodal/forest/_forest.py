@@ -62,8 +62,10 @@ class MetadataForestClassifier(ClassifierMixin, BaseEstimator):
         The fitted forest, on the encoded columns.
     feature_importances_ : ndarray of shape (`n_features_in_`,)
         Impurity-based importance of each column of the lesion frame, in the
-        order of ``feature_names_in_`` (zero for unused columns); the
-        importances of a categorical column's indicators are summed.
+        order of ``feature_names_in_`` (zero for unused columns, and for
+        columns with a single value in ``fit``, which the encoder holds
+        fixed); the importances of a categorical column's indicators are
+        summed.
 
     See Also
     --------

@@ -5,15 +5,15 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from .._frame import format_rows, validate_lesion_frame
+from .._frame import _plain, format_rows, validate_lesion_frame
 
 # Below this many rows a column of distinct values is unremarkable.
 _MIN_ROWS_FOR_ID_WARNING = 20
+
+# Version of the dict of ``_get_state``; ``_from_state`` refuses others.
+_STATE_VERSION = 1
 
 
 class MetadataEncoder(TransformerMixin, BaseEstimator):
@@ -25,6 +25,14 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
     categorical. Columns a user's :class:`~sklearn.compose.ColumnTransformer`
     already made numeric are therefore simply numeric here.
 
+    A column that carried no information in ``fit`` carries none at
+    ``transform``: a column holding a single value in every training lesion
+    (one number, one category, or missing throughout) is encoded as that
+    value whatever it holds later, so that values the model never saw cannot
+    move its predictions. A numeric column with a single value besides missing
+    ones is encoded by whether it is missing only. ``fit`` names such columns
+    in one :class:`UserWarning`.
+
     Parameters
     ----------
     categorical : {"onehot", "ordinal"}, default="onehot"
@@ -34,9 +42,9 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         missing and unseen categories as NaN (for trees that handle NaN).
     numeric : {"standardize", "passthrough"}, default="standardize"
         ``"standardize"``: missing values imputed with the median, flagged by
-        an indicator column (for columns with missing values in ``fit``), then
-        scaled to zero mean and unit variance. ``"passthrough"``: values kept,
-        NaN included.
+        an indicator column (for columns with both missing and present values
+        in ``fit``), then scaled to zero mean and unit variance.
+        ``"passthrough"``: values kept, NaN included.
 
     Attributes
     ----------
@@ -48,6 +56,28 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         Columns encoded as numbers.
     categorical_columns_ : list
         Columns encoded as categories.
+    medians_ : ndarray of shape (n_numeric_columns,)
+        Median of each numeric column in ``fit`` (NaN where every value was
+        missing): what a missing value is imputed with, and what stands for
+        every value of a single-valued column.
+    means_ : ndarray of shape (n_numeric_columns,)
+        Mean of each numeric column after imputation; ``numeric="standardize"``
+        only.
+    scales_ : ndarray of shape (n_numeric_columns,)
+        Standard deviation of each numeric column after imputation (1 where it
+        is 0); ``numeric="standardize"`` only.
+    indicated_columns_ : list
+        Numeric columns with both missing and present values in ``fit``: those
+        with a ``_missing`` indicator (``numeric="standardize"``).
+    categories_ : list of list
+        For each categorical column, its categories in ``fit``, sorted, then
+        None if values were missing.
+    uninformative_columns_ : list
+        Columns with a single value (or missing throughout) in ``fit``,
+        encoded as that value whatever they hold.
+    missingness_only_columns_ : list
+        Numeric columns with a single value besides missing ones in ``fit``,
+        encoded by whether they are missing only.
     source_columns_ : ndarray of shape (n_features_out,)
         For every output feature, the input column it was derived from.
 
@@ -68,6 +98,17 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
     array([[-1.22,  0.  ,  0.  ,  1.  ,  0.  ],
            [ 0.  ,  1.  ,  1.  ,  0.  ,  0.  ],
            [ 1.22,  0.  ,  0.  ,  0.  ,  1.  ]], dtype=float32)
+
+    A column with one value in ``fit`` is encoded as that value afterwards:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     encoder = MetadataEncoder().fit(X.assign(smoker=[0, 0, 0]))
+    >>> print(caught[0].message)
+    Metadata column(s) ['smoker'] held a single value in every training lesion ...
+    >>> encoder.transform(X.assign(smoker=[1, 0, 5]))[:, 1]
+    array([0., 0., 0.], dtype=float32)
     """
 
     def __init__(self, *, categorical="onehot", numeric="standardize"):
@@ -99,45 +140,43 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
             )
         X = validate_lesion_frame(self, X, reset=True)
         self.numeric_columns_ = [c for c in X.columns if _is_numeric(X[c])]
-        self.categorical_columns_ = [
-            c for c in X.columns if c not in set(self.numeric_columns_)
-        ]
+        numeric = set(self.numeric_columns_)
+        self.categorical_columns_ = [c for c in X.columns if c not in numeric]
         _warn_identifier_columns(X, self.categorical_columns_)
 
-        sources = []
-        if self.numeric_columns_:
-            numbers = _numeric_block(X, self.numeric_columns_)
-            if self.numeric == "standardize":
-                self.imputer_ = SimpleImputer(
-                    strategy="median", add_indicator=True, keep_empty_features=True
-                ).fit(numbers)
-                # Indicators stay 0/1; only the measured values are scaled.
-                self.scaler_ = StandardScaler().fit(self.imputer_.transform(numbers)[
-                    :, : len(self.numeric_columns_)
-                ])
-                sources += self.numeric_columns_
-                sources += [self.numeric_columns_[i] for i in self._flagged()]
-            else:
-                sources += self.numeric_columns_
-        if self.categorical_columns_:
-            categories = _categorical_block(X, self.categorical_columns_)
-            if self.categorical == "onehot":
-                encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-            else:
-                encoder = OrdinalEncoder(
-                    handle_unknown="use_encoded_value",
-                    unknown_value=np.nan,
-                    encoded_missing_value=np.nan,
-                )
-            self.categorical_encoder_ = encoder.fit(categories)
-            if self.categorical == "onehot":
-                for column, cats in zip(
-                    self.categorical_columns_, encoder.categories_, strict=True
-                ):
-                    sources += [column] * len(cats)
-            else:
-                sources += self.categorical_columns_
-        self.source_columns_ = np.asarray(sources, dtype=object)
+        numbers = _numeric_block(X, self.numeric_columns_)
+        missing = np.isnan(numbers)
+        present = [numbers[~missing[:, j], j] for j in range(numbers.shape[1])]
+        self.medians_ = np.array(
+            [np.median(values) if len(values) else np.nan for values in present]
+        )
+        if self.numeric == "standardize":
+            imputed = np.where(missing, self.medians_, numbers)
+            self.means_ = imputed.mean(axis=0)
+            deviations = imputed.std(axis=0)
+            self.scales_ = np.where(deviations > 0, deviations, 1.0)
+        partly_missing = missing.any(axis=0) & ~missing.all(axis=0)
+        single_valued = np.array([_single_valued(values) for values in present])
+        self.indicated_columns_ = _pick(self.numeric_columns_, partly_missing)
+        self.missingness_only_columns_ = _pick(
+            self.numeric_columns_, single_valued & partly_missing
+        )
+
+        self.categories_ = [
+            _categories(values)
+            for values in _categorical_block(X, self.categorical_columns_).T
+        ]
+        self.uninformative_columns_ = _pick(
+            self.numeric_columns_, single_valued & ~partly_missing
+        ) + [
+            column
+            for column, categories in zip(
+                self.categorical_columns_, self.categories_, strict=True
+            )
+            if len(categories) == 1
+        ]
+        self._warn_uninformative()
+        self.source_columns_ = self._source_columns()
         return self
 
     def transform(self, X):
@@ -155,21 +194,59 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_lesion_frame(self, X, reset=False)
-        blocks = []
-        if self.numeric_columns_:
-            numbers = _numeric_block(X, self.numeric_columns_)
-            if self.numeric == "standardize":
-                imputed = self.imputer_.transform(numbers)
-                n_numeric = len(self.numeric_columns_)
-                imputed[:, :n_numeric] = self.scaler_.transform(imputed[:, :n_numeric])
-                numbers = imputed
-            blocks.append(numbers)
-        if self.categorical_columns_:
-            categories = _categorical_block(X, self.categorical_columns_)
-            blocks.append(self.categorical_encoder_.transform(categories))
-        return np.hstack(blocks).astype(np.float32) if blocks else np.empty(
-            (len(X), 0), dtype=np.float32
+        blocks = [self._encode_numbers(X)] + self._encode_categories(X)
+        return np.hstack(blocks).astype(np.float32)
+
+    def _encode_numbers(self, X):
+        uninformative = set(self.uninformative_columns_)
+        # Columns without information are not even read: whatever they hold,
+        # text included, encodes the same.
+        read = [c for c in self.numeric_columns_ if c not in uninformative]
+        numbers = np.full((len(X), len(self.numeric_columns_)), np.nan)
+        numbers[:, _positions(self.numeric_columns_, read)] = _numeric_block(X, read)
+        missing = np.isnan(numbers)
+        ignored = _positions(
+            self.numeric_columns_,
+            self.uninformative_columns_ + self.missingness_only_columns_,
         )
+        indicated = _positions(self.numeric_columns_, self.indicated_columns_)
+        if self.numeric == "passthrough":
+            keeps_nan = np.isin(ignored, indicated)
+            numbers[:, ignored] = np.where(
+                missing[:, ignored] & keeps_nan, np.nan, self.medians_[ignored]
+            )
+            return numbers
+        imputed = np.where(missing, self.medians_, numbers)
+        values = (imputed - self.means_) / self.scales_
+        # Held at 0, the scaled value of every training lesion.
+        values[:, ignored] = 0.0
+        return np.hstack([values, missing[:, indicated]])
+
+    def _encode_categories(self, X):
+        uninformative = set(self.uninformative_columns_)
+        blocks = []
+        for column, categories in zip(
+            self.categorical_columns_, self.categories_, strict=True
+        ):
+            if column in uninformative:
+                value = 1.0 if self.categorical == "onehot" else (
+                    np.nan if categories[0] is None else 0.0
+                )
+                blocks.append(np.full((len(X), 1), value))
+                continue
+            values = _categorical_block(X, [column])[:, 0]
+            known = [c for c in categories if c is not None]
+            codes = pd.Index(known, dtype=object).get_indexer(values)  # -1: unknown
+            if self.categorical == "ordinal":
+                blocks.append(np.where(codes >= 0, codes, np.nan)[:, None])
+                continue
+            onehot = np.zeros((len(X), len(categories)))
+            rows = np.flatnonzero(codes >= 0)
+            onehot[rows, codes[rows]] = 1.0
+            if categories[-1] is None:
+                onehot[:, -1] = pd.isna(values)
+            blocks.append(onehot)
+        return blocks
 
     def get_feature_names_out(self, input_features=None):
         """Names of the encoded features.
@@ -183,29 +260,137 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str
             ``column`` for numbers, ``column_missing`` for missing-value
-            indicators, ``column_category`` for one-hot categories.
+            indicators, ``column_category`` for one-hot categories
+            (``column_nan`` for missing values).
         """
         check_is_fitted(self)
-        names = []
-        if self.numeric_columns_:
-            names += [str(c) for c in self.numeric_columns_]
-            names += [f"{self.numeric_columns_[i]}_missing" for i in self._flagged()]
-        if self.categorical_columns_:
-            encoder = self.categorical_encoder_
+        names = [str(c) for c in self.numeric_columns_]
+        if self.numeric == "standardize":
+            names += [f"{c}_missing" for c in self.indicated_columns_]
+        for column, categories in zip(
+            self.categorical_columns_, self.categories_, strict=True
+        ):
             if self.categorical == "onehot":
-                for column, cats in zip(
-                    self.categorical_columns_, encoder.categories_, strict=True
-                ):
-                    names += [f"{column}_{cat}" for cat in cats]
+                names += [
+                    f"{column}_{'nan' if c is None else c}" for c in categories
+                ]
             else:
-                names += [str(c) for c in self.categorical_columns_]
+                names.append(str(column))
         return np.asarray(names, dtype=object)
 
-    def _flagged(self):
-        """Positions, among the numeric columns, of those with an indicator."""
-        if self.numeric != "standardize" or self.imputer_.indicator_ is None:
-            return []
-        return list(self.imputer_.indicator_.features_)
+    def _source_columns(self):
+        sources = list(self.numeric_columns_)
+        if self.numeric == "standardize":
+            sources += self.indicated_columns_
+        for column, categories in zip(
+            self.categorical_columns_, self.categories_, strict=True
+        ):
+            width = len(categories) if self.categorical == "onehot" else 1
+            sources += [column] * width
+        return np.asarray(sources, dtype=object)
+
+    def _warn_uninformative(self):
+        if not self.uninformative_columns_ and not self.missingness_only_columns_:
+            return
+        parts = []
+        if self.uninformative_columns_:
+            held = ", ".join(
+                f"{column!r}: {self._fit_value(column)}"
+                for column in self.uninformative_columns_
+            )
+            parts.append(
+                f"Metadata column(s) {self.uninformative_columns_} held a single "
+                f"value in every training lesion ({held}), so they carry no "
+                "information: each is encoded as that value whatever it holds "
+                "later, so that values never seen in fit cannot move predictions."
+            )
+        if self.missingness_only_columns_:
+            parts.append(
+                f"Metadata column(s) {self.missingness_only_columns_} held a single "
+                "value besides missing ones: only whether a value is missing is "
+                "encoded."
+            )
+        warnings.warn(
+            " ".join(parts) + " Leave such columns out of the metadata, or fit on "
+            "lesions where they vary.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    def _fit_value(self, column):
+        if column in self.numeric_columns_:
+            median = self.medians_[self.numeric_columns_.index(column)]
+            return "missing throughout" if np.isnan(median) else f"always {median:g}"
+        category = self.categories_[self.categorical_columns_.index(column)][0]
+        return "missing throughout" if category is None else f"always {category!r}"
+
+    def _get_state(self):
+        """The fitted state, for a serialiser that does not pickle.
+
+        Returns
+        -------
+        state : dict
+            Strings, numbers, None and lists of them (JSON-serialisable), and
+            float64 numpy arrays as top-level values; column names must be
+            str or int.
+        """
+        check_is_fitted(self)
+        state = {
+            "version": _STATE_VERSION,
+            "categorical": self.categorical,
+            "numeric": self.numeric,
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (
+                [str(name) for name in self.feature_names_in_]
+                if hasattr(self, "feature_names_in_")
+                else None
+            ),
+            "categories": [list(categories) for categories in self.categories_],
+            "medians": self.medians_.copy(),
+        }
+        for name in _STATE_COLUMN_LISTS:
+            state[name] = [_state_column(c) for c in getattr(self, f"{name}_")]
+        if self.numeric == "standardize":
+            state["means"] = self.means_.copy()
+            state["scales"] = self.scales_.copy()
+        return state
+
+    @classmethod
+    def _from_state(cls, state):
+        """A fitted encoder from the dict of :meth:`_get_state`.
+
+        Parameters
+        ----------
+        state : dict
+            As returned by ``_get_state``, possibly after a round trip through
+            JSON and numpy's array files.
+
+        Returns
+        -------
+        encoder : MetadataEncoder
+            A fitted encoder that transforms as the one saved did.
+        """
+        if state.get("version") != _STATE_VERSION:
+            raise ValueError(
+                f"This MetadataEncoder state has version {state.get('version')!r}; "
+                f"this version of skmultimodal reads version {_STATE_VERSION}. "
+                "Refit the encoder, or load it with the skmultimodal that saved it."
+            )
+        encoder = cls(categorical=state["categorical"], numeric=state["numeric"])
+        encoder.n_features_in_ = int(state["n_features_in"])
+        if state["feature_names_in"] is not None:
+            encoder.feature_names_in_ = np.asarray(
+                state["feature_names_in"], dtype=object
+            )
+        for name in _STATE_COLUMN_LISTS:
+            setattr(encoder, f"{name}_", list(state[name]))
+        encoder.categories_ = [list(categories) for categories in state["categories"]]
+        encoder.medians_ = np.asarray(state["medians"], dtype=np.float64)
+        if encoder.numeric == "standardize":
+            encoder.means_ = np.asarray(state["means"], dtype=np.float64)
+            encoder.scales_ = np.asarray(state["scales"], dtype=np.float64)
+        encoder.source_columns_ = encoder._source_columns()
+        return encoder
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -215,6 +400,51 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         # Always float32, the precision the nets compute in.
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+# Fitted attributes holding column names, saved under their names without "_".
+_STATE_COLUMN_LISTS = (
+    "numeric_columns",
+    "categorical_columns",
+    "indicated_columns",
+    "missingness_only_columns",
+    "uninformative_columns",
+)
+
+
+def _state_column(name):
+    name = _plain(name)
+    if isinstance(name, bool) or not isinstance(name, (str, int)):
+        raise TypeError(
+            f"Metadata column name {name!r} is a {type(name).__name__}; a saved "
+            "encoder names its columns by str or int. Rename the column."
+        )
+    return name
+
+
+def _pick(columns, mask):
+    return [column for column, chosen in zip(columns, mask, strict=True) if chosen]
+
+
+def _positions(columns, chosen):
+    chosen = set(chosen)
+    return np.array([j for j, c in enumerate(columns) if c in chosen], dtype=np.intp)
+
+
+def _single_valued(values):
+    """Whether present values are one value, up to float rounding (or none)."""
+    if len(values) == 0:
+        return True
+    return np.ptp(values) <= 8 * np.finfo(np.float64).eps * np.abs(values).max()
+
+
+def _categories(values):
+    """Sorted categories of a ``_categorical_block`` column, then None if missing."""
+    present = {value for value in values if value is not None}
+    categories = sorted(present)
+    if len(present) < len(set(values)):
+        categories.append(None)
+    return categories
 
 
 def _is_numeric(column):
@@ -260,13 +490,13 @@ def _numeric_block(X, columns):
 
 
 def _categorical_block(X, columns):
-    """Categories as strings, missing values as NaN, so encoders see one type."""
+    """Categories as strings, missing values as None, so that one type compares."""
     block = np.empty((len(X), len(columns)), dtype=object)
     for j, name in enumerate(columns):
         column = X[name]
         missing = column.isna().to_numpy()
         values = column.astype(object).to_numpy()
-        block[:, j] = [np.nan if m else str(v) for v, m in zip(values, missing)]
+        block[:, j] = [None if m else str(v) for v, m in zip(values, missing)]
     return block
 
 

@@ -85,3 +85,18 @@ def test_frame_of_image_columns_only_is_refused():
     X = pd.DataFrame({"dermoscopic": ["a.jpg", "b.jpg"], "clinical": ["c.jpg", "d.jpg"]})
     with pytest.raises(ValueError, match="no metadata column"):
         MetadataForestClassifier().fit(X, ["nevus", "bcc"])
+
+
+@pytest.mark.parametrize("categorical", ["onehot", "ordinal"])
+def test_columns_without_information_in_fit_get_no_importance_and_no_say(categorical):
+    X, y = metadata_frame(200)
+    X = X.assign(weight=np.nan, site_palms=0.0, clinic="Vienna")
+    with pytest.warns(UserWarning, match=r"\['weight', 'site_palms', 'clinic'\]"):
+        forest = MetadataForestClassifier(n_estimators=30, categorical=categorical,
+                                          random_state=0).fit(X, y)
+    importances = pd.Series(forest.feature_importances_, forest.feature_names_in_)
+    assert (importances[["dermoscopic", "weight", "site_palms", "clinic"]] == 0).all()
+    assert importances.sum() == pytest.approx(1.0)
+    unseen = X.assign(weight=np.linspace(1, 500, len(X)), site_palms=1.0,
+                      clinic=np.where(np.arange(len(X)) % 2, "Brisbane", None))
+    assert_allclose(forest.predict_proba(unseen), forest.predict_proba(X))
