@@ -202,6 +202,7 @@ def lesion_scoring(*, loss=False):
     >>> search = GridSearchCV(LogisticRegression(), {"C": [0.01, 1.0]},
     ...                       scoring=lesion_scoring(), refit="map").fit(X, y)
     >>> sorted(key for key in search.cv_results_ if key.startswith("mean_test_"))
-    ['mean_test_auc_cancer', 'mean_test_auc_melanoma', 'mean_test_map', 'mean_test_top1']
+    ['mean_test_auc_cancer', 'mean_test_auc_melanoma',
+     'mean_test_map', 'mean_test_top1']
     """
     return _LesionScoring(loss)
