@@ -241,6 +241,7 @@ _PARAGRAPHS = {
         "See Also",
         "--------",
         'load_dataset : Load any supported data set from a ``"name:path"`` string.',
+        "concat_lesions : Train on several data sets as one lesion frame.",
     ],
 }
 
