@@ -4,7 +4,9 @@ Decoding JPEGs costs far more than training on them once they are small
 uint8 tensors, and cross-validation, grid search and clones fit on the same
 images again and again. The store decodes each image once per image size,
 keeps the result in one growing uint8 tensor and hands out row numbers into
-it, so that a fit's batches are gathered with one indexing operation.
+it, so that a fit's batches are gathered with one indexing operation. Memory
+is bounded (:func:`~skmultimodal._cache.get_image_memory_limit`): the images
+beyond the limit are served from their files on disk instead.
 
 An image is known by its content, a digest of its file's bytes: an edited
 file is a new image however its size and modification time were kept, and
@@ -12,7 +14,8 @@ identical files share one row. Each file is hashed once per process, until
 its size, modification or status-change time changes (the last cannot be set
 by programs, so restoring the modification time after an edit is noticed).
 Optionally the decoded arrays also go to a directory on disk, one validated
-entry per image content, so that the next process starts warm.
+entry per image content, so that the next process starts warm; processes
+sharing the directory decode each image once in all.
 """
 
 import errno
@@ -21,8 +24,10 @@ import os
 import stat
 import struct
 import tempfile
+import shutil
 import threading
 import warnings
+import weakref
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -31,6 +36,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .._cache import get_image_memory_limit, parse_bytes
 from ._images import DECODER_VERSION, load_image
 
 try:
@@ -153,7 +159,8 @@ class StoredImages:
         Returns
         -------
         images : torch.Tensor of shape (n, 3, image_size, image_size)
-            The images, channels first, dtype uint8.
+            The images, channels first, dtype uint8, whether they are held
+            in memory or served from disk (beyond the memory limit).
         """
         return self.table.gather(self.rows[index], out=out)
 
@@ -174,39 +181,106 @@ class StoredImages:
 
 
 def _grown(tensor, rows):
-    """``tensor`` with room for ``rows`` rows; the same tensor when it has it."""
-    if rows <= len(tensor):
-        return tensor
-    grown = torch.empty((max(rows, 2 * len(tensor)), *tensor.shape[1:]), dtype=tensor.dtype)
-    grown[: len(tensor)] = tensor
-    return grown
+    """``tensor`` with room for ``rows`` rows, doubled if it has not."""
+    return tensor if rows <= len(tensor) else _resized(tensor, max(rows, 2 * len(tensor)))
+
+
+def _resized(tensor, capacity):
+    resized = torch.empty((capacity, *tensor.shape[1:]), dtype=tensor.dtype)
+    resized[: len(tensor)] = tensor
+    return resized
 
 
 class _Table:
-    """All decoded images of one size: a uint8 tensor grown by doubling."""
+    """All decoded images of one size, in memory or on disk.
+
+    The images in memory are rows of one uint8 tensor, grown by doubling up
+    to the memory limit. The others are entry files on disk, read straight
+    into the batch that gathers them.
+    """
 
     def __init__(self, image_size):
         self.image_size = image_size
+        self.row_bytes = 3 * image_size * image_size
         self.row_of = {}  # content digest -> row
         self.data = torch.empty((0, 3, image_size, image_size), dtype=torch.uint8)
+        self.n_in_memory = 0  # rows of data in use
+        # Per row: its row of data, or -1 - its position in on_disk.
+        self.slot = torch.empty(0, dtype=torch.int64)
+        self.on_disk = []  # entry file of each image served from disk
         self.identity = torch.empty(0, dtype=torch.int64)
         self.size = 0
+        self.spill = None  # _Entries of a private directory, for want of a cache_dir
+        self.pixel_offset = len(_npy_header((3, image_size, image_size)))
 
-    def add(self, digest, pixels):
-        """Append one ``(3, size, size)`` image; its row."""
+    def add(self, digest, pixels=None, entry=None):
+        """Append one image, ``(3, size, size)`` ``pixels`` in memory or an ``entry`` file."""
         row = self.size
         # Readers holding the old tensors keep a valid copy of their rows.
-        self.data = _grown(self.data, row + 1)
+        self.slot = _grown(self.slot, row + 1)
         self.identity = _grown(self.identity, row + 1)
-        self.data[row].numpy()[...] = pixels
+        if pixels is None:
+            self.on_disk.append(entry)
+            self.slot[row] = -len(self.on_disk)
+        else:
+            self.data[self.n_in_memory].numpy()[...] = pixels
+            self.slot[row] = self.n_in_memory
+            self.n_in_memory += 1
         self.identity[row] = _identity(digest)
         self.row_of[digest] = row
         self.size = row + 1
         return row
 
+    def spill_entries(self):
+        """Entries in a private temporary directory, removed with this table."""
+        if self.spill is None:
+            directory = tempfile.mkdtemp(prefix="skmultimodal-images-")
+            # Also run at exit; only by the process that made the directory.
+            weakref.finalize(self, _remove_directory, directory, os.getpid())
+            self.spill = _Entries(directory, self.image_size)
+        return self.spill
+
     def gather(self, rows, out=None):
         """The images at ``rows`` as one ``(n, 3, size, size)`` uint8 tensor."""
-        return torch.index_select(self.data, 0, rows, out=out)
+        data = self.data
+        if not self.on_disk:  # rows are rows of data
+            return torch.index_select(data, 0, rows, out=out)
+        slots = self.slot[rows]
+        on_disk = slots < 0
+        if out is None:
+            out = torch.empty((len(slots), *data.shape[1:]), dtype=torch.uint8)
+        elif not out.is_contiguous():
+            return out.copy_(self.gather(rows))
+        in_memory = torch.nonzero(~on_disk).squeeze(1)
+        if len(in_memory) == len(slots):
+            return torch.index_select(data, 0, slots, out=out)
+        out.index_copy_(0, in_memory, torch.index_select(data, 0, slots[in_memory]))
+        target = out.numpy()
+        positions = torch.nonzero(on_disk).squeeze(1).tolist()
+        for position, slot in zip(positions, slots[on_disk].tolist()):
+            _read_pixels(self.on_disk[-1 - slot], self.pixel_offset, target[position])
+        return out
+
+
+def _read_pixels(entry, offset, target):
+    try:
+        with open(entry, "rb", buffering=0) as file:
+            file.seek(offset)
+            count = file.readinto(memoryview(target).cast("B"))
+    except FileNotFoundError:
+        count = None
+    if count != target.nbytes:
+        raise OSError(
+            f"The image cache entry {entry}, which serves an image beyond the "
+            "memory limit, was removed or cut short while in use. Do not remove "
+            "or edit a cache_dir while processes use it; call "
+            "skmultimodal.clear_caches() and load the images again."
+        )
+
+
+def _remove_directory(directory, owner):
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class ImageStore:
@@ -217,6 +291,19 @@ class ImageStore:
     images it has not seen at that image size are decoded. An image is
     known by a digest of its file's bytes, so an edited file is decoded
     again and identical files are decoded once.
+
+    The images stay in memory up to ``memory_limit`` bytes (all image sizes
+    together); those beyond it are served from disk, read into each batch
+    that gathers them: from the ``cache_dir`` they were loaded with, or,
+    without one, from a private temporary directory removed when the images
+    are cleared and no longer used, or when the process ends.
+
+    Parameters
+    ----------
+    memory_limit : int or str, default=None
+        Bytes of images kept in memory (``"2GiB"`` style strings work too);
+        ``None`` follows :func:`~skmultimodal._cache.get_image_memory_limit`,
+        the process-wide setting, at each load.
 
     Attributes
     ----------
@@ -241,7 +328,8 @@ class ImageStore:
     1
     """
 
-    def __init__(self):
+    def __init__(self, memory_limit=None):
+        self.memory_limit = memory_limit
         self._tables = {}
         self._digests = {}  # file identity and times -> content digest
         self._lock = threading.Lock()
@@ -282,6 +370,10 @@ class ImageStore:
             files are decoded and kept all the same.
         """
         paths = list(paths)
+        limit = (
+            get_image_memory_limit() if self.memory_limit is None
+            else parse_bytes(self.memory_limit)
+        )
         workers = os.cpu_count() if n_jobs in (None, -1) else max(1, int(n_jobs))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             identified = list(pool.map(self._identify, paths))
@@ -295,7 +387,7 @@ class ImageStore:
             # Unreadable files do not stop the others: the readable ones are
             # decoded (and kept) so that every problem is reported at once.
             entries = None if cache_dir is None else _Entries(cache_dir, image_size)
-            failed = self._fill(table, todo, entries, pool, progress)
+            failed = self._fill(table, todo, entries, limit, pool, progress)
         failures = [
             (position, path, reason if digest is None else failed[digest])
             for position, (path, (digest, reason)) in enumerate(zip(paths, identified))
@@ -330,7 +422,7 @@ class ImageStore:
         except Exception as error:  # noqa: BLE001 - every reason is reported
             return None, _reason(error)
 
-    def _fill(self, table, todo, entries, pool, progress):
+    def _fill(self, table, todo, entries, limit, pool, progress):
         """Decode, or read from ``entries``, the images of ``todo`` into ``table``.
 
         Returns the reason of each digest that failed.
@@ -338,6 +430,8 @@ class ImageStore:
         failed, damaged = {}, []
         if not todo:
             return failed
+        with self._lock:
+            self._make_room(table, len(todo), limit)
 
         def work(item, wait=False):
             digest, path = item
@@ -353,12 +447,12 @@ class ImageStore:
             except Exception as error:  # noqa: BLE001 - every reason is reported
                 return digest, _reason(error), "failed"
             with self._lock:
-                if digest not in table.row_of:
-                    table.add(digest, pixels)
                 if how == "disk":
                     self.n_read_from_disk += 1
                 else:
                     self.n_decoded += 1
+            entry = None if entries is None else entries.path(digest)
+            self._keep(table, digest, pixels, entry, limit)
             return digest, None, how
 
         bar = tqdm(
@@ -388,6 +482,39 @@ class ImageStore:
             )
         return failed
 
+    def _keep(self, table, digest, pixels, entry, limit):
+        """Add an image to ``table``: in memory while ``limit`` allows, else on disk.
+
+        On disk means its ``entry`` file, or without one (no ``cache_dir``)
+        an entry in the table's private directory.
+        """
+        with self._lock:
+            if digest in table.row_of:  # loaded meanwhile by another thread
+                return
+            if table.n_in_memory == len(table.data):
+                self._make_room(table, 1, limit)
+            if table.n_in_memory < len(table.data):
+                table.add(digest, pixels)
+                return
+            if entry is not None:
+                table.add(digest, entry=entry)
+                return
+            spill = table.spill_entries()
+        spill.write(digest, pixels)
+        with self._lock:
+            if digest not in table.row_of:
+                table.add(digest, entry=spill.path(digest))
+
+    def _make_room(self, table, wanted, limit):
+        """Grow ``table``'s memory for ``wanted`` more images, as far as ``limit`` allows."""
+        missing = wanted - (len(table.data) - table.n_in_memory)
+        if missing <= 0:
+            return
+        # At least doubling, so that loads of a few images each copy little.
+        extra = min(max(missing, len(table.data)), (limit - self.nbytes) // table.row_bytes)
+        if extra > 0:
+            table.data = _resized(table.data, len(table.data) + extra)
+
     def clear(self):
         """Forget every decoded image held in memory (disk caches stay)."""
         with self._lock:
@@ -397,9 +524,20 @@ class ImageStore:
     @property
     def nbytes(self):
         """Memory held by decoded images, in bytes."""
-        return sum(
-            t.data.element_size() * t.data.nelement() for t in self._tables.values()
-        )
+        return sum(t.data.nelement() for t in list(self._tables.values()))
+
+    def cache_info(self):
+        """``count`` (images held), ``nbytes``, ``n_on_disk`` and ``memory_limit``."""
+        tables = list(self._tables.values())
+        return {
+            "count": sum(table.size for table in tables),
+            "nbytes": self.nbytes,
+            "n_on_disk": sum(len(table.on_disk) for table in tables),
+            "memory_limit": (
+                get_image_memory_limit() if self.memory_limit is None
+                else parse_bytes(self.memory_limit)
+            ),
+        }
 
 
 _DIGEST_SIZE = 16  # bytes of a content digest (BLAKE2b)

@@ -1,4 +1,5 @@
 import os
+import gc
 import multiprocessing
 import shutil
 import subprocess
@@ -13,6 +14,11 @@ from PIL import Image
 
 from skmultimodal.preprocessing import ImageLoadError, ImageStore
 from skmultimodal.preprocessing._store import _Entries, _npy_header
+
+
+def write(path, colour):
+    Image.new("RGB", (20, 20), colour).save(path)
+    return str(path)
 
 
 def entries(cache):
@@ -340,3 +346,73 @@ def test_a_claim_left_by_a_dead_process_does_not_block(files, tmp_path):
     store = ImageStore()
     store.load(files[:1], image_size=8, cache_dir=cache)
     assert store.n_decoded == 1 and not os.path.exists(lock)
+
+
+def _reference(paths, image_size=8):
+    return ImageStore(memory_limit="1GiB").load(paths, image_size=image_size)
+
+
+@pytest.mark.parametrize("with_cache_dir", [True, False])
+def test_images_beyond_the_memory_limit_are_served_from_disk(files, tmp_path, with_cache_dir):
+    cache = tmp_path / "cache" if with_cache_dir else None
+    row_bytes = 3 * 8 * 8
+    store = ImageStore(memory_limit=2 * row_bytes + 10)
+    images = store.load(files[:4], image_size=8, cache_dir=cache)
+    more = store.load(files[2:], image_size=8, cache_dir=cache)
+    assert store.nbytes == 2 * row_bytes
+    assert store.cache_info()["n_on_disk"] == 4 and store.cache_info()["count"] == 6
+    reference = _reference(files)
+    assert torch.equal(images.gather(slice(None)), reference.gather(slice(0, 4)))
+    assert torch.equal(more.gather(slice(None)), reference.gather(slice(2, 6)))
+    # Any mix of rows, in any order, repeated, into a given tensor.
+    index = torch.tensor([3, 0, 3, 1, 2])
+    out = torch.full((5, 3, 8, 8), 7, dtype=torch.uint8)
+    assert images.gather(index, out=out) is out
+    assert torch.equal(out, reference.gather(index))
+    assert torch.equal(images.subset([2, 1]).gather(slice(None)), reference.gather([2, 1]))
+    served_from = store._tables[8].on_disk
+    if with_cache_dir:
+        assert all(entry.startswith(str(cache)) for entry in served_from)
+    else:
+        directory = store._tables[8].spill.directory
+        assert all(entry.startswith(directory) for entry in served_from)
+        del images, more, served_from
+        store.clear()
+        gc.collect()
+        assert not os.path.exists(directory)
+
+
+def test_the_memory_limit_comes_from_the_environment(files, monkeypatch):
+    from skmultimodal._cache import IMAGE_MEMORY_LIMIT_VARIABLE
+
+    monkeypatch.setenv(IMAGE_MEMORY_LIMIT_VARIABLE, "0")
+    store = ImageStore()
+    images = store.load(files, image_size=8)
+    assert store.nbytes == 0 and store.cache_info()["n_on_disk"] == 6
+    assert torch.equal(images.gather(slice(None)), _reference(files).gather(slice(None)))
+    monkeypatch.setenv(IMAGE_MEMORY_LIMIT_VARIABLE, "1KiB")  # later loads see the change
+    store.load(files, image_size=16)
+    assert store.nbytes == 1024 // (3 * 16 * 16) * (3 * 16 * 16)
+
+
+def test_memory_grows_by_doubling_within_the_limit(tmp_path):
+    paths = [write(tmp_path / f"{i}.png", (i, i, i)) for i in range(9)]
+    store = ImageStore(memory_limit=5 * 3 * 4 * 4)
+    capacities = []
+    for path in paths:  # one at a time
+        store.load([path], image_size=4)
+        capacities.append(len(store._tables[4].data))
+    assert capacities == [1, 2, 4, 4, 5, 5, 5, 5, 5]
+    table = store._tables[4]
+    assert table.n_in_memory == 5 and len(table.on_disk) == 4
+    assert torch.equal(
+        store.load(paths, image_size=4).gather(slice(None)),
+        _reference(paths, 4).gather(slice(None)),
+    )
+
+
+def test_the_table_gathers_rows_on_disk_for_the_feature_store(files):
+    store = ImageStore(memory_limit=0)
+    images = store.load(files, image_size=8)
+    rows = images.rows[torch.tensor([5, 1])]
+    assert torch.equal(images.table.gather(rows), _reference(files).gather([5, 1]))
