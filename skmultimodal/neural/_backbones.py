@@ -1,16 +1,15 @@
 """Image towers: torchvision classification models without their classifier."""
 
-import collections
 import copy
 import difflib
 import os
-import threading
 from urllib.parse import urlparse
 
 import torch
 import torchvision
 from torch import nn
 
+from .._cache import TOWER_RECIPES_KEPT, LRUCache, register_cache
 from ._features import weights_digest
 
 # torchvision's ImageNet statistics, used when no weights enum says otherwise.
@@ -146,11 +145,21 @@ def build_tower(backbone, weights, image_size):
 # Towers built before, by recipe, so that the next fit of a grid search or
 # cross-validation copies one instead of building it again: on two CPU cores
 # a ResNet-50's random initialisation takes 0.25-0.6 s and a copy 0.04 s,
-# and the build alone outlasts a frozen-tower fit's whole training. The last few recipes used
-# are kept (the least recently used is dropped), one tower each, on the CPU.
-_TEMPLATES = collections.OrderedDict()
-_TEMPLATES_LOCK = threading.Lock()
-_MAX_TEMPLATES = 4
+# and the build alone outlasts a frozen-tower fit's whole training. The towers
+# of the last few recipes used are kept on the CPU, under the library's cache
+# policy (skmultimodal._cache: the least recently used dropped first, all freed
+# by clear_caches).
+_TEMPLATES = register_cache(
+    "towers",
+    LRUCache(TOWER_RECIPES_KEPT, sizeof=lambda template: _module_nbytes(template[0])),
+)
+
+
+def _module_nbytes(module):
+    return sum(
+        tensor.element_size() * tensor.nelement()
+        for tensor in (*module.parameters(), *module.buffers())
+    )
 
 
 def cached_tower(backbone, weights, image_size, seed):
@@ -170,10 +179,7 @@ def cached_tower(backbone, weights, image_size, seed):
     key = _recipe(backbone, weights, image_size, seed)
     if key is None:
         return (*build_tower(backbone, weights, image_size), None)
-    with _TEMPLATES_LOCK:
-        template = _TEMPLATES.get(key)
-        if template is not None:
-            _TEMPLATES.move_to_end(key)
+    template = _TEMPLATES.get(key)
     if template is None:
         if weights is None:
             with torch.random.fork_rng(devices=[]):
@@ -182,10 +188,7 @@ def cached_tower(backbone, weights, image_size, seed):
         else:
             template = build_tower(backbone, weights, image_size)
         template = (*template, weights_digest(template[0]))
-        with _TEMPLATES_LOCK:
-            _TEMPLATES[key] = template
-            while len(_TEMPLATES) > _MAX_TEMPLATES:
-                _TEMPLATES.popitem(last=False)
+        _TEMPLATES[key] = template
     tower, n_features, normalization, digest = template
     return copy.deepcopy(tower), n_features, normalization, digest
 

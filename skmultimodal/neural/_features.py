@@ -13,6 +13,8 @@ import weakref
 import numpy as np
 import torch
 
+from .._cache import register_cache
+
 
 def tower_fingerprint(tower, *settings, weights=None):
     """A key that changes whenever the tower would compute other features.
@@ -161,8 +163,29 @@ class FeatureStore:
         with self._lock:
             self._tables.clear()
 
+    def _feature_tables(self):
+        with self._lock:
+            return [table for tables in self._tables.values() for table in tables.values()]
 
-_FEATURES = FeatureStore()
+    @property
+    def nbytes(self):
+        """Memory held by features, in bytes."""
+        return sum(
+            tensor.element_size() * tensor.nelement()
+            for table in self._feature_tables()
+            for tensors in (table.data, table.done)
+            for tensor in tensors.values()
+        )
+
+    def cache_info(self):
+        """``count`` (feature vectors held, one per image, view and tower) and ``nbytes``."""
+        count = sum(
+            int(done.sum()) for table in self._feature_tables() for done in table.done.values()
+        )
+        return {"count": count, "nbytes": self.nbytes}
+
+
+_FEATURES = register_cache("features", FeatureStore())
 
 
 def get_feature_store():

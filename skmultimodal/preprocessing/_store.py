@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .._cache import get_image_memory_limit, parse_bytes
+from .._cache import get_image_memory_limit, parse_bytes, register_cache
 from ._images import DECODER_VERSION, load_image
 
 try:
@@ -747,7 +747,7 @@ def _reason(error):
     return f"{type(error).__name__}: {error}"
 
 
-_STORE = ImageStore()
+_STORE = register_cache("images", ImageStore())
 
 
 def get_image_store():
@@ -756,7 +756,8 @@ def get_image_store():
     Returns
     -------
     store : ImageStore
-        The shared store; call its ``clear()`` to free the memory.
+        The shared store; :func:`~skmultimodal._cache.clear_caches` frees its
+        memory (and that of the other caches).
 
     Examples
     --------
