@@ -69,6 +69,11 @@ class LesionNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.batch_order_ = np.random.default_rng(self.shuffle_seed)
+        # The learning-rate schedule holds the optimizer, which holds the
+        # weights: pickled apart from module_, they would be stored twice.
+        # The prefix covers both the callbacks given and the initialised ones.
+        if "callbacks" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "callbacks"]
         return self
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
