@@ -18,7 +18,7 @@ prints:
 
 Generated files are kept in ``--workdir`` (a temporary directory if not
 given) so that a second run skips generating them; the ``cache_dir`` is made
-afresh in each run. Run it at low priority on a shared machine::
+afresh in each run unless ``--reuse-cache``. Run it at low priority on a shared machine::
 
     nice -n 19 python benchmarks/bench_memory.py --n 6000 --limit 512MiB
 """
@@ -133,31 +133,17 @@ def hashing_against_decoding(directory, image_size, limit=2000):
     print(f"  ImageStore.load, fresh  {loading:7.3f} ms/file (stat, hash, decode, store)")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=30_000, help="lesion pairs (default 30,000)")
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--limit", default=None,
-                        help="image memory limit, e.g. 512MiB (default: the library's, 2 GiB)")
-    parser.add_argument("--workdir", default=None, help="keeps the generated JPEGs")
-    parser.add_argument("--batches", type=int, default=200, help="batches of 64 per rate")
-    parser.add_argument("--in-memory-pairs", type=int, default=2000,
-                        help="pairs of the all-in-memory comparison")
-    parser.add_argument("--real-images", default=None,
-                        help="also time hashing against decoding on the images of this folder")
-    args = parser.parse_args()
-
-    torch.set_num_threads(min(2, os.cpu_count()))
-    if args.limit is not None:
-        set_image_memory_limit(args.limit)
+def synthetic(args):
+    """Generate, load and gather the synthetic pairs; print the figures."""
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-memory-")
     row_bytes = 3 * args.image_size**2
     print(f"{args.n} pairs at {args.image_size} px: {gib(2 * args.n * row_bytes)} decoded; "
           f"memory limit {gib(get_image_store().cache_info()['memory_limit'])}; "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, {args.threads} torch thread(s)")
     paths = generate(os.path.join(workdir, "images"), args.n, args.image_size)
     cache_dir = os.path.join(workdir, "cache")
-    shutil.rmtree(cache_dir, ignore_errors=True)
+    if not args.reuse_cache:
+        shutil.rmtree(cache_dir, ignore_errors=True)
     print(f"peak RSS before loading: {gib(peak_rss())}")
 
     store = get_image_store()
@@ -168,7 +154,8 @@ def main():
     }
     seconds = time.perf_counter() - start
     info = store.cache_info()
-    print(f"load (decode, write cache_dir): {seconds:.1f} s, "
+    how = "read cache_dir" if args.reuse_cache else "decode, write cache_dir"
+    print(f"load ({how}): {seconds:.1f} s, "
           f"{2 * args.n / seconds:.0f} images/s; in memory {info['count'] - info['n_on_disk']} "
           f"images ({gib(info['nbytes'])}), on disk {info['n_on_disk']}")
     start = time.perf_counter()
@@ -194,10 +181,37 @@ def main():
     rate = gather_rate(in_memory, args.batches, rng)
     print(f"  all in memory ({pairs} images) {rate:9.0f} images/s")
 
-    if args.real_images:
-        hashing_against_decoding(args.real_images, args.image_size)
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=30_000,
+                        help="lesion pairs (default 30,000; 0 with --real-images: only those)")
+    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--limit", default=None,
+                        help="image memory limit, e.g. 512MiB (default: the library's, 2 GiB)")
+    parser.add_argument("--workdir", default=None, help="keeps the generated JPEGs")
+    parser.add_argument("--reuse-cache", action="store_true",
+                        help="keep the cache_dir of a previous run: the load reads its entries")
+    parser.add_argument("--batches", type=int, default=200, help="batches of 64 per rate")
+    parser.add_argument("--in-memory-pairs", type=int, default=2000,
+                        help="pairs of the all-in-memory comparison")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads; more than the free cores makes torch's "
+                             "parallel copies tens of times slower (default 1)")
+    parser.add_argument("--real-images", default=None,
+                        help="also time hashing against decoding on the images of this folder")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    if args.limit is not None:
+        set_image_memory_limit(args.limit)
+    if args.n > 0:
+        synthetic(args)
+    if args.real_images:
+        hashing_against_decoding(args.real_images, args.image_size)
 
 
 if __name__ == "__main__":

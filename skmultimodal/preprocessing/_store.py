@@ -263,10 +263,18 @@ class _Table:
 
 
 def _read_pixels(entry, offset, target):
+    buffer = memoryview(target).cast("B")
     try:
-        with open(entry, "rb", buffering=0) as file:
-            file.seek(offset)
-            count = file.readinto(memoryview(target).cast("B"))
+        if hasattr(os, "preadv"):  # half the time of a file object, from the page cache
+            descriptor = os.open(entry, os.O_RDONLY)
+            try:
+                count = os.preadv(descriptor, [buffer], offset)
+            finally:
+                os.close(descriptor)
+        else:  # Windows
+            with open(entry, "rb", buffering=0) as file:
+                file.seek(offset)
+                count = file.readinto(buffer)
     except FileNotFoundError:
         count = None
     if count != target.nbytes:
