@@ -5,6 +5,7 @@ from ._candidates import (
     FOREST_NAME,
     PAPER_COMBINATIONS,
     STUDY_COMBINATIONS,
+    Candidate,
     candidate_name,
     modality_candidates,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "FOREST_NAME",
     "PAPER_COMBINATIONS",
     "STUDY_COMBINATIONS",
+    "Candidate",
     "candidate_name",
     "compare_modalities",
     "embedding_grid",

@@ -1,7 +1,10 @@
-"""The candidates of the paper's comparison and their names in its tables."""
+"""The candidates of the paper's comparison: what each is, and its name in tables."""
+
+from dataclasses import dataclass
 
 from sklearn.base import clone
 
+from .._frame import MODALITIES, check_modalities
 from ..forest import MetadataForestClassifier
 from ..neural import MultimodalLesionClassifier
 
@@ -25,6 +28,85 @@ STUDY_COMBINATIONS = PAPER_COMBINATIONS + (("metadata",),)
 #: The name of the metadata random forest among the candidates and in tables.
 FOREST_NAME = "random forest meta"
 _NO_EMBEDDING = " (no embedding)"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a candidate of the modality comparison is.
+
+    The study decides what to run, check and draw from this description,
+    never from a candidate's name; the name shown in tables is derived from
+    it.
+
+    Parameters
+    ----------
+    kind : {"net", "forest", "other"}
+        A :class:`~skmultimodal.MultimodalLesionClassifier`, a
+        :class:`~skmultimodal.MetadataForestClassifier`, or any other
+        classifier (which the study runs as it is).
+    modalities : tuple of str, default=()
+        The modalities it uses, in canonical order; empty for ``"other"``
+        (unknown).
+    embedding : bool, default=False
+        Whether a net has its embedding network.
+
+    Attributes
+    ----------
+    name : str or None
+        The paper's name (``"dsc + meta"``, ``"macro (no embedding)"``,
+        ``"random forest meta"``); ``None`` for ``"other"``.
+
+    See Also
+    --------
+    modality_candidates : the study's estimators, by these names.
+
+    Examples
+    --------
+    >>> from skmultimodal import MultimodalLesionClassifier
+    >>> from skmultimodal.model_selection import Candidate
+    >>> candidate = Candidate.from_estimator(MultimodalLesionClassifier(
+    ...     modalities=("metadata", "dermoscopic"), embedding_dims=()))
+    >>> candidate
+    Candidate(kind='net', modalities=('dermoscopic', 'metadata'), embedding=False)
+    >>> candidate.name
+    'dsc + meta (no embedding)'
+    """
+
+    kind: str
+    modalities: tuple = ()
+    embedding: bool = False
+
+    @classmethod
+    def from_estimator(cls, estimator):
+        """Describe ``estimator`` from its parameters.
+
+        Parameters
+        ----------
+        estimator : estimator
+            A candidate of the study.
+
+        Returns
+        -------
+        candidate : Candidate
+            Its description.
+        """
+        if isinstance(estimator, MultimodalLesionClassifier):
+            return cls(
+                "net",
+                check_modalities(estimator.modalities),
+                bool(estimator.embedding_dims),
+            )
+        if isinstance(estimator, MetadataForestClassifier):
+            return cls("forest", ("metadata",))
+        return cls("other")
+
+    @property
+    def name(self):
+        if self.kind == "net":
+            return candidate_name(self.modalities, self.embedding)
+        if self.kind == "forest":
+            return FOREST_NAME
+        return None
 
 
 def candidate_name(modalities, embedding=True):
@@ -51,11 +133,12 @@ def candidate_name(modalities, embedding=True):
     >>> candidate_name(["clinical"], embedding=False)
     'macro (no embedding)'
     """
-    order = ("dermoscopic", "clinical", "metadata")
-    unknown = set(modalities) - set(order)
+    unknown = set(modalities) - set(MODALITIES)
     if unknown:
-        raise ValueError(f"Unknown modalities {sorted(unknown)}; use {list(order)}.")
-    name = " + ".join(ABBREVIATIONS[m] for m in order if m in modalities)
+        raise ValueError(
+            f"Unknown modalities {sorted(unknown)}; use {list(MODALITIES)}."
+        )
+    name = " + ".join(ABBREVIATIONS[m] for m in MODALITIES if m in modalities)
     return name if embedding else name + _NO_EMBEDDING
 
 
@@ -116,7 +199,7 @@ def modality_candidates(
             net = clone(estimator).set_params(modalities=tuple(modalities))
             if not with_embedding:
                 net.set_params(embedding_dims=())
-            candidates[candidate_name(modalities, with_embedding)] = net
+            candidates[Candidate.from_estimator(net).name] = net
     if not (isinstance(forest, str) and forest == "skip"):
         candidates[FOREST_NAME] = clone(
             MetadataForestClassifier() if forest is None else forest
