@@ -1,48 +1,20 @@
 """MultimodalLesionClassifier: the fusion net of Yap et al. (2018) as an estimator."""
 
 import contextlib
-import numbers
-import os
-import warnings
 
 import numpy as np
-import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._frame import (
-    IMAGE_MODALITIES,
-    check_lesion_labels,
-    check_modalities,
-    format_rows,
-    metadata_columns_of,
-    modality_presence,
-    require_columns,
-    validate_lesion_frame,
-)
+from .._compat import _fit_context
+from .._frame import check_lesion_labels, format_rows, validate_lesion_frame
 from ..preprocessing import MetadataEncoder
-from ._callbacks import check_user_callbacks, new_fit_id
 from ._data import load_lesions
-from ._device import (
-    cuda_tuning,
-    release_cuda_memory,
-    resolve_device,
-    seed_of,
-    torch_seed,
-)
+from ._device import cuda_tuning, release_cuda_memory, resolve_device, seed_of
 from ._features import frozen_features
-from ._training import (
-    build_fusion_net,
-    class_weights,
-    start_from_class_frequencies,
-    train_net,
-    validation_split,
-)
-
-_PATH = [str, os.PathLike]
-_COLUMN = [str, numbers.Integral]
-_POSITIVE = Interval(numbers.Integral, 1, None, closed="left")
+from ._inputs import lesion_presence, model_inputs
+from ._parameters import PARAMETER_CONSTRAINTS, check_parameters
+from ._training import fit_fusion_net, validation_split
 
 
 class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
@@ -251,42 +223,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
     ['bcc', 'bkl', 'melanoma', 'nevus', 'scc']
     """
 
-    # Types and ranges of every parameter, checked at the start of fit with
-    # scikit-learn's messages; what needs the data or torch (modality names,
-    # layer widths, backbone names, devices) is checked in _check_params.
-    _parameter_constraints = {
-        "modalities": [str, "array-like"],
-        "embedding_dims": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
-        "backbone": [str, torch.nn.Module],
-        "weights": [*_PATH, dict, None],
-        "image_size": [_POSITIVE],
-        "share_towers": ["boolean"],
-        "freeze_towers": ["boolean"],
-        "augment": ["boolean"],
-        "augmented_views": [_POSITIVE],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "modality_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "max_epochs": [_POSITIVE],
-        "batch_size": [_POSITIVE],
-        "lr": [Interval(numbers.Real, 0, None, closed="left")],
-        "lr_schedule": [StrOptions({"cosine", "constant"})],
-        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [_POSITIVE],
-        "callbacks": [list, None],
-        "device": [str, torch.device],
-        "mixed_precision": [StrOptions({"auto"}), "boolean"],
-        "random_state": ["random_state"],
-        "dermoscopic_column": _COLUMN,
-        "clinical_column": _COLUMN,
-        "metadata_columns": ["array-like", str, None],
-        "image_root": [*_PATH, None],
-        "cache_dir": [*_PATH, None],
-        "decode_jobs": [Options(numbers.Integral, {-1}), _POSITIVE, None],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -377,10 +314,14 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self : MultimodalLesionClassifier
             The fitted classifier.
         """
-        embedding_dims = self._check_params()
+        embedding_dims = check_parameters(self)
         X = validate_lesion_frame(self, X, reset=True)
         y = check_lesion_labels(y, X.index)
-        self._record_inputs(X)
+        self.modalities_, self.image_columns_, self.metadata_columns_ = model_inputs(
+            X, self.modalities, self.dermoscopic_column, self.clinical_column,
+            self.metadata_columns,
+        )
+        self.image_size_ = int(self.image_size)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         presence = self._presence(X)
         self.optional_modalities_ = self._learned_absences(presence)
@@ -391,7 +332,13 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                 y_encoded, groups, self.validation_fraction, seed_of(self.random_state)
             )
         dataset = self._load(X, presence, y_encoded)
-        self.net_ = self._train(dataset, y_encoded, split, embedding_dims)
+        self.device_ = resolve_device(self.device)
+        self.net_, self.fit_id_, digests = fit_fusion_net(
+            self, dataset, y_encoded, split, embedding_dims, device=self.device_
+        )
+        # Frozen towers keep the weights they were built with, so the key of
+        # their features needs no new pass over those weights.
+        self._frozen_weights = digests if self.freeze_towers else {}
         self.history_ = self.net_.history
         return self
 
@@ -456,94 +403,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
 
     # -- the steps of fit and predict -----------------------------------------
 
-    def _check_params(self):
-        """What the parameter table cannot say; returns the embedding widths."""
-        modalities = check_modalities(self.modalities)
-        embedding_dims = _check_embedding_dims(self.embedding_dims)
-        resolve_device(self.device)
-        check_user_callbacks(self.callbacks)
-        trains_towers = not self.freeze_towers and set(modalities) & set(IMAGE_MODALITIES)
-        if trains_towers and self.batch_size < 2:
-            raise ValueError(
-                f"batch_size={self.batch_size} cannot train image towers: batch "
-                "normalisation needs at least 2 images per batch. Use batch_size >= "
-                "2 (e.g. 32), or freeze_towers=True."
-            )
-        if isinstance(self.weights, dict):
-            _check_weights_per_modality(self.weights, modalities, self.share_towers)
-        if self.modality_dropout and len(modalities) == 1:
-            warnings.warn(
-                f"modality_dropout={self.modality_dropout} has no effect with the "
-                f"single modality {modalities[0]!r}: a lesion's only input is never "
-                "hidden.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return embedding_dims
-
-    def _record_inputs(self, X):
-        """Fix which columns and image size the model reads from now on."""
-        self.modalities_ = check_modalities(self.modalities)
-        columns = {"dermoscopic": self.dermoscopic_column, "clinical": self.clinical_column}
-        self.image_columns_ = {
-            m: columns[m] for m in IMAGE_MODALITIES if m in self.modalities_
-        }
-        self.image_size_ = int(self.image_size)
-        self.metadata_columns_ = []
-        if "metadata" in self.modalities_:
-            image_columns = list(columns.values())
-            metadata = metadata_columns_of(X, self.metadata_columns, image_columns)
-            clash = [c for c in metadata if c in image_columns]
-            if clash:
-                raise ValueError(
-                    f"metadata_columns include the image path column(s) {clash}; "
-                    "image paths cannot be metadata."
-                )
-            if not metadata:
-                raise ValueError(
-                    "The 'metadata' modality is requested but the lesion frame has "
-                    "no metadata column (every column holds image paths). Add "
-                    "metadata columns or leave 'metadata' out of `modalities`."
-                )
-            self.metadata_columns_ = list(metadata)
-
     def _presence(self, X):
-        """Which of the model's modalities each lesion has; refuse the impossible.
-
-        A lesion with none of the model's modalities cannot be classified. At
-        prediction, a lesion lacking a modality the model never learned to do
-        without would get a silent guess: refused too.
-        """
-        for modality, column in self.image_columns_.items():
-            require_columns(X, [column], f"should hold the {modality} image paths")
-        require_columns(X, self.metadata_columns_, "the model was fitted with")
-        presence = modality_presence(
-            X,
-            dermoscopic_column=self.image_columns_.get("dermoscopic"),
-            clinical_column=self.image_columns_.get("clinical"),
-            metadata_columns=self.metadata_columns_,
-        )[list(self.modalities_)]
-        bare = ~presence.any(axis=1).to_numpy()
-        if bare.any():
-            raise ValueError(
-                f"{bare.sum()} lesion(s) have none of the model's modalities "
-                f"{list(self.modalities_)} (no image path and no metadata): rows "
-                f"{format_rows(X.index[bare])}. Give them an image or metadata, or "
-                "drop them."
-            )
-        if hasattr(self, "net_"):
-            for modality in self.modalities_:
-                lacking = ~presence[modality].to_numpy()
-                if lacking.any() and modality not in self.optional_modalities_:
-                    raise ValueError(
-                        f"{lacking.sum()} lesion(s) lack the {_describe(modality)}, "
-                        f"rows {format_rows(X.index[lacking])}, but this model never "
-                        f"learned to do without it: every training lesion had it, "
-                        "and modality_dropout was 0. Refit with modality_dropout > 0 "
-                        "(e.g. 0.25), or with training lesions of which some lack "
-                        "it; or give these lesions the missing input."
-                    )
-        return presence
+        """Which of the model's modalities each lesion has (see lesion_presence)."""
+        return lesion_presence(
+            X, self.modalities_, self.image_columns_, self.metadata_columns_,
+            optional=getattr(self, "optional_modalities_", None),
+        )
 
     def _learned_absences(self, presence):
         if self.modality_dropout and len(self.modalities_) > 1:
@@ -576,55 +441,6 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             progress=bool(self.verbose),
         )
 
-    def _train(self, dataset, y_encoded, split, embedding_dims):
-        """Build the net (towers, head, frozen features) and train it."""
-        device = self.device_ = resolve_device(self.device)
-        self.fit_id_ = new_fit_id()
-        seed = seed_of(self.random_state)
-        loss_weights = class_weights(self.class_weight, self.classes_, y_encoded)
-        with torch_seed(seed, device), cuda_tuning(device):
-            module, digests = build_fusion_net(
-                backbone=self.backbone, weights=self.weights,
-                image_size=self.image_size_,
-                image_modalities=tuple(self.image_columns_),
-                share_towers=self.share_towers, seed=seed,
-                n_metadata=0 if self.metadata_encoder_ is None else len(
-                    self.metadata_encoder_.get_feature_names_out()
-                ),
-                embedding_dims=embedding_dims, n_classes=len(self.classes_),
-                augment=self.augment, dropout=self.dropout, device=device,
-                freeze_towers=self.freeze_towers,
-                optional_modalities=self.optional_modalities_,
-            )
-            # Frozen towers keep the weights they were built with, so the key
-            # of their features needs no new pass over those weights.
-            self._frozen_weights = digests if self.freeze_towers else {}
-            start_from_class_frequencies(module.head, y_encoded, loss_weights)
-            if self.freeze_towers:
-                dataset = frozen_features(
-                    module, dataset, device=device,
-                    mixed_precision=self.mixed_precision,
-                    views=self.augmented_views if self.augment else 1, seed=seed,
-                    batch_size=self.batch_size, digests=digests,
-                )
-            train, valid = dataset, None
-            if split is not None:
-                train, valid = dataset.subset(split[0]), dataset.subset(split[1])
-            net = train_net(
-                module, train, valid, loss_weights=loss_weights, device=device,
-                seed=seed, fit_id=self.fit_id_, user_callbacks=self.callbacks,
-                settings={
-                    name: getattr(self, name)
-                    for name in (
-                        "lr", "lr_schedule", "max_epochs", "batch_size",
-                        "weight_decay", "n_iter_no_change", "verbose",
-                        "mixed_precision", "modality_dropout",
-                    )
-                },
-            )
-        release_cuda_memory(device)
-        return net
-
     @contextlib.contextmanager
     def _on_device(self, device):
         """Move the trained net to ``device`` for a block, then back to the CPU."""
@@ -639,45 +455,3 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             net.device = trained_on
             release_cuda_memory(device)
 
-
-def _describe(modality):
-    return "metadata" if modality == "metadata" else f"{modality} image"
-
-
-def _check_embedding_dims(embedding_dims):
-    if isinstance(embedding_dims, numbers.Integral):
-        embedding_dims = (embedding_dims,)
-    try:
-        dims = tuple(embedding_dims)
-    except TypeError:
-        raise TypeError(
-            f"embedding_dims must be a tuple of layer widths such as (1024, 1024), "
-            f"got {embedding_dims!r}."
-        ) from None
-    for width in dims:
-        if not isinstance(width, numbers.Integral) or isinstance(width, bool) or width < 1:
-            raise ValueError(
-                f"embedding_dims must hold positive integers, got {embedding_dims!r}."
-            )
-    return tuple(int(width) for width in dims)
-
-
-def _check_weights_per_modality(weights, modalities, share_towers):
-    images = [m for m in modalities if m in IMAGE_MODALITIES]
-    unknown = [key for key in weights if key not in IMAGE_MODALITIES]
-    if unknown:
-        raise ValueError(
-            f"weights names {unknown}; a dict of weights maps image modalities "
-            f"({list(IMAGE_MODALITIES)}) to the weights of their towers."
-        )
-    lacking = [m for m in images if m not in weights]
-    if lacking:
-        raise ValueError(
-            f"weights gives no weights for the {lacking} tower(s); name every image "
-            f"modality of the net ({images}), with None for random weights."
-        )
-    if share_towers and len({repr(weights[m]) for m in images}) > 1:
-        raise ValueError(
-            "share_towers=True builds one tower for both images, but weights gives "
-            "each modality other weights; give one value, or share_towers=False."
-        )

@@ -18,10 +18,76 @@ from skorch.helper import predefined_split
 
 from .._frame import check_groups
 from ._backbones import IMAGENET_MEAN, IMAGENET_STD, cached_tower
-from ._callbacks import TrainingInterrupted, training_callbacks
-from ._device import derived_seed, on_cuda
+from ._callbacks import TrainingInterrupted, new_fit_id, training_callbacks
+from ._device import (
+    cuda_tuning,
+    derived_seed,
+    on_cuda,
+    release_cuda_memory,
+    seed_of,
+    torch_seed,
+)
+from ._features import frozen_features
 from ._module import FusionNet
 from ._net import LesionNet
+
+# The estimator's parameters that shape training itself.
+_TRAINING_PARAMETERS = (
+    "lr", "lr_schedule", "max_epochs", "batch_size", "weight_decay",
+    "n_iter_no_change", "verbose", "mixed_precision", "modality_dropout",
+)
+
+
+def fit_fusion_net(estimator, dataset, y_encoded, split, embedding_dims, *, device):
+    """Build the estimator's net (towers, head, frozen features) and train it.
+
+    ``estimator`` holds the parameters and the inputs fixed so far in its
+    ``fit`` (classes, image columns, metadata encoder, optional modalities);
+    ``split`` is the early-stopping split, or None.
+
+    Returns
+    -------
+    net : LesionNet
+        Trained, its weights on the CPU.
+    fit_id : str
+        The fit's unique name (see :func:`new_fit_id`).
+    digests : dict of str to str or None
+        The weights digest of each modality's tower as built.
+    """
+    fit_id = new_fit_id()
+    seed = seed_of(estimator.random_state)
+    encoder = estimator.metadata_encoder_
+    loss_weights = class_weights(estimator.class_weight, estimator.classes_, y_encoded)
+    with torch_seed(seed, device), cuda_tuning(device):
+        module, digests = build_fusion_net(
+            backbone=estimator.backbone, weights=estimator.weights,
+            image_size=estimator.image_size_,
+            image_modalities=tuple(estimator.image_columns_),
+            share_towers=estimator.share_towers, seed=seed,
+            n_metadata=0 if encoder is None else len(encoder.get_feature_names_out()),
+            embedding_dims=embedding_dims, n_classes=len(estimator.classes_),
+            augment=estimator.augment, dropout=estimator.dropout, device=device,
+            freeze_towers=estimator.freeze_towers,
+            optional_modalities=estimator.optional_modalities_,
+        )
+        start_from_class_frequencies(module.head, y_encoded, loss_weights)
+        if estimator.freeze_towers:
+            dataset = frozen_features(
+                module, dataset, device=device,
+                mixed_precision=estimator.mixed_precision,
+                views=estimator.augmented_views if estimator.augment else 1,
+                seed=seed, batch_size=estimator.batch_size, digests=digests,
+            )
+        train, valid = dataset, None
+        if split is not None:
+            train, valid = dataset.subset(split[0]), dataset.subset(split[1])
+        net = train_net(
+            module, train, valid, loss_weights=loss_weights, device=device,
+            seed=seed, fit_id=fit_id, user_callbacks=estimator.callbacks,
+            settings={name: getattr(estimator, name) for name in _TRAINING_PARAMETERS},
+        )
+    release_cuda_memory(device)
+    return net, fit_id, digests
 
 
 def build_fusion_net(

@@ -443,7 +443,7 @@ def test_seeded_fits_copy_their_towers_instead_of_rebuilding(lesions, monkeypatc
     from skmultimodal.neural import _backbones
 
     X, y, _ = lesions
-    monkeypatch.setattr(_backbones, "_TEMPLATES", _backbones.collections.OrderedDict())
+    _backbones._TEMPLATES.clear()
     built = []
     original = _backbones.build_tower
     monkeypatch.setattr(
