@@ -12,7 +12,9 @@ from ._candidates import (
 from ._compare import compare_modalities
 from ._embedding import embedding_grid, search_embedding_dims
 from ._splits import study_splits
+from ._study import ModalityStudy
 from ._summary import format_summary, summarize
+from ._support import UnsupportedCandidateWarning
 
 __all__ = [
     "ABBREVIATIONS",
@@ -20,6 +22,8 @@ __all__ = [
     "PAPER_COMBINATIONS",
     "STUDY_COMBINATIONS",
     "Candidate",
+    "ModalityStudy",
+    "UnsupportedCandidateWarning",
     "candidate_name",
     "compare_modalities",
     "embedding_grid",

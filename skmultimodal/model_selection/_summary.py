@@ -14,17 +14,21 @@ METRIC_TITLES = {
 }
 
 
-def summarize(results, *, split="validation"):
+def summarize(results, *, split="validation", source="all"):
     """Mean and standard deviation over folds of each metric, per candidate.
 
     Parameters
     ----------
     results : DataFrame
-        ``compare_modalities(...).results`` (or the ``results.csv`` the
-        command line writes).
+        :attr:`ModalityStudy.results_`, ``compare_modalities(...).results``
+        or the ``results.csv`` the command line writes.
     split : {"validation", "test"}, default="validation"
         Summarise the scores on each fold's left-out part, or the scores of
         every fold's model on the held-out test set (the paper's protocol).
+    source : str, default="all"
+        In a study of several data sets, ``"all"`` summarises the scores on
+        every lesion and a data set's name the scores on that set's lesions
+        alone. Results without a ``source`` column hold ``"all"`` only.
 
     Returns
     -------
@@ -55,16 +59,36 @@ def summarize(results, *, split="validation"):
     """
     if split not in ("validation", "test"):
         raise ValueError(f"split must be 'validation' or 'test', got {split!r}.")
+    results = select_source(results, source)
     rows = results[results["split"] == split]
     if rows.empty:
         available = sorted(results["split"].unique())
         raise ValueError(
             f"results hold no {split!r} scores (splits present: {available}); "
-            "test scores exist only when compare_modalities had a test_size."
+            "test scores exist only when the study had a test_size."
         )
     summary = rows.groupby("candidate")[list(METRIC_TITLES)].agg(["mean", "std"])
     summary = summary.rename(columns=METRIC_TITLES, level=0)
     return summary.loc[table_order(summary.index)]
+
+
+def select_source(results, source="all"):
+    """The rows of ``results`` that score the lesions of ``source``."""
+    if "source" not in results.columns:
+        if source != "all":
+            raise ValueError(
+                f"results hold no scores per data set, so source must be 'all', got "
+                f"{source!r}."
+            )
+        return results
+    rows = results[results["source"] == source]
+    if rows.empty:
+        available = list(dict.fromkeys(results["source"]))
+        raise ValueError(
+            f"results hold no scores for source {source!r}; sources present: "
+            f"{available}."
+        )
+    return rows
 
 
 def format_summary(summary, style="markdown", *, digits=3):
