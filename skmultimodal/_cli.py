@@ -1,15 +1,21 @@
-"""The command line: ``skmultimodal compare`` runs the paper's study."""
+"""The command line: ``skmultimodal compare`` runs the paper's study.
+
+The command parses its arguments, loads the data and hands both to
+:class:`~skmultimodal.model_selection.ModalityStudy`, which fits, resumes and
+writes the files. Exit status: 0 when the study ran; 2 when the command line
+is malformed (an unknown option, a value of the wrong type or out of range,
+``--out`` naming a file), reported by argparse before any work; 1 when
+well-formed arguments cannot be carried out (an unknown data set, a missing
+folder or file, data the study refuses, an ``--out`` folder holding another
+study's results).
+"""
 
 import argparse
-import json
 import os
-import platform
+import re
 import sys
 import time
-from importlib.metadata import PackageNotFoundError, version
-
-import numpy as np
-import pandas as pd
+import warnings
 
 # Settings of the nets for each preset. "quick" trains small random-init
 # towers on small images, for a laptop CPU; "paper" is Yap et al. (2018):
@@ -34,32 +40,39 @@ PRESETS = {
         "demo": {"n_samples": 2917, "image_size": 256},
     },
 }
-# What must be equal for a run to continue the results already in --out.
-_STUDY_KEYS = ("dataset", "preset", "cv", "test_size", "seed", "net", "forest", "demo")
-_LIBRARIES = (
-    "skmultimodal", "torch", "torchvision", "scikit-learn", "skorch", "pandas", "numpy",
-)
+DEMO = "demo"
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
 def main(argv=None):
     """Run the command line; return the exit status."""
     parser = _parser()
-    arguments = parser.parse_args(argv)
+    try:
+        arguments = parser.parse_args(argv)
+    except SystemExit as exit:  # argparse has printed the usage error (or --help)
+        return exit.code
     if arguments.command is None:
         parser.print_help()
         return 2
-    try:
-        return arguments.run(arguments)
-    except (ValueError, KeyError, FileNotFoundError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"skmultimodal {arguments.command}: error: {message}", file=sys.stderr)
-        return 1
+    prefix = f"skmultimodal {arguments.command}"
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *_, **__: print(
+            f"{prefix}: warning: {message}", file=sys.stderr
+        )
+        try:
+            return arguments.run(arguments)
+        except (ValueError, KeyError, FileNotFoundError) as error:
+            message = error.args[0] if isinstance(error, KeyError) and error.args else error
+            print(f"{prefix}: error: {message}", file=sys.stderr)
+            return 1
 
 
 def _parser():
     parser = argparse.ArgumentParser(
         prog="skmultimodal",
         description="Multimodal skin lesion classification (Yap et al., 2018).",
+        epilog="Exit status: 0 done, 1 the data or --out cannot be used, 2 a "
+        "malformed command line.",
     )
     commands = parser.add_subparsers(dest="command")
     compare = commands.add_parser(
@@ -69,121 +82,215 @@ def _parser():
             "Cross-validate the fusion net on every modality combination (with and "
             "without embedding network) and the metadata random forest, on the "
             "same folds, with the paper's metrics; write the results, the table "
-            "and the figures to --out. Rerun the same command to resume after an "
+            "and the figures to --out. Candidates the data cannot evaluate (a "
+            "clinical-image net on a set without clinical images) are left out, "
+            "with the reason. Rerun the same command to resume after an "
             "interruption."
         ),
+        epilog="Exit status: 0 done, 1 the data or --out cannot be used, 2 a "
+        "malformed command line.",
     )
     compare.add_argument(
-        "--dataset", default="demo",
+        "--dataset", action="append", type=_dataset, metavar="NAME:PATH",
         help="'demo' (synthetic lesions) or NAME:PATH with NAME one of milk10k, "
-        "derm7pt, pad_ufes20, ham10000, isic2019, isic2020 (default: demo)",
+        "derm7pt, pad_ufes20, ham10000, isic2019, isic2020; give it several times "
+        "to pool data sets, scored together and each on its own (default: demo)",
+    )
+    compare.add_argument(
+        "--missing-images", choices=("raise", "drop"), default="raise",
+        help="images named by a data set's tables but not on disk: 'raise' lists "
+        "them in an error, 'drop' leaves those lesions out (default: raise)",
     )
     compare.add_argument("--preset", choices=sorted(PRESETS), default="quick",
                          help="net settings: quick (CPU minutes) or paper (GPU)")
-    compare.add_argument("--cv", type=int, default=5, help="number of folds (default: 5)")
+    compare.add_argument("--cv", type=_integer(2), default=5,
+                         help="number of folds, at least 2 (default: 5)")
     compare.add_argument(
-        "--test-size", type=float, default=0.0,
+        "--test-size", type=_fraction, default=0.0,
         help="fraction held out as a test set scored by every fold's model (the "
         "paper's protocol); 0 for plain cross-validation (default: 0)",
     )
-    compare.add_argument("--device", default="auto",
-                         help="torch device: auto, cpu, cuda, cuda:1 (default: auto)")
-    compare.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    compare.add_argument("--n-jobs", type=int, default=1,
-                         help="folds fitted in parallel; keep 1 on one GPU (default: 1)")
-    compare.add_argument("--out", default="skmultimodal-results",
+    compare.add_argument("--device", type=_device, default="auto",
+                         help="torch device: auto, cpu, cuda, cuda:1, mps (default: auto)")
+    compare.add_argument("--seed", type=_integer(0), default=0,
+                         help="random seed (default: 0)")
+    compare.add_argument(
+        "--n-jobs", type=_n_jobs, default=1,
+        help="folds fitted in parallel, -1 for every core; keep 1 on one GPU "
+        "(default: 1)",
+    )
+    compare.add_argument("--out", type=_folder, default="skmultimodal-results",
                          help="output folder (default: ./skmultimodal-results)")
     compare.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare.set_defaults(run=_compare)
     return parser
 
 
+# -- argument types: an ArgumentTypeError becomes a usage error (exit 2) ------
+
+
+def _number(convert, text, what):
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def _integer(minimum):
+    def parse(text):
+        value = _number(int, text, "an integer")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _n_jobs(text):
+    value = _number(int, text, "an integer")
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "0 would fit nothing; give 1 (one fold at a time), 2, ... or -1 (every core)"
+        )
+    return value
+
+
+def _fraction(text):
+    value = _number(float, text, "a number")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
+
+
+def _device(text):
+    if not _DEVICE.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a device; use auto, cpu, cuda, cuda:1 or mps"
+        )
+    return text
+
+
+def _folder(text):
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a file; give a folder to write to")
+    return text
+
+
+def _dataset(text):
+    name, colon, path = text.partition(":")
+    if text != DEMO and not (colon and name and path):
+        raise argparse.ArgumentTypeError(
+            f"expected 'demo' or NAME:PATH, e.g. milk10k:/data/MILK10k, got {text!r}"
+        )
+    return text
+
+
 def _compare(arguments):
     # Imported here so that `skmultimodal --help` answers at once.
-    from .model_selection import compare_modalities, format_summary, summarize
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError(
+            "the study's figures need matplotlib: pip install 'skmultimodal[plot]'."
+        ) from None
+    matplotlib.use("Agg")  # files only: works without a display
+
+    from .model_selection import (
+        ModalityStudy,
+        UnsupportedCandidateWarning,
+        format_summary,
+    )
+    from .model_selection._report import describe_scores
 
     started = time.perf_counter()
+    datasets = arguments.dataset or [DEMO]
+    names = _source_names(datasets)
     preset = PRESETS[arguments.preset]
-    settings = {
-        "dataset": arguments.dataset,
-        "preset": arguments.preset,
-        "cv": arguments.cv,
-        "test_size": arguments.test_size or None,
-        "seed": arguments.seed,
-        "net": {k: list(v) if isinstance(v, tuple) else v for k, v in preset["net"].items()},
-        "forest": preset["forest"],
-        "demo": preset["demo"] if arguments.dataset == "demo" else None,
-    }
-    out = arguments.out
-    os.makedirs(out, exist_ok=True)
-    done = _previous_results(out, settings)
+    X, y, groups, source = _load(datasets, names, preset["demo"], arguments)
+    study = ModalityStudy(
+        _candidates(preset, arguments),
+        cv=arguments.cv,
+        test_size=arguments.test_size or None,
+        random_state=arguments.seed,
+        n_jobs=arguments.n_jobs,
+        out=arguments.out,
+        settings={
+            "dataset": datasets,
+            "preset": arguments.preset,
+            "seed": arguments.seed,
+            "missing_images": arguments.missing_images,
+            "net": preset["net"],
+            "forest": preset["forest"],
+            "demo": preset["demo"] if datasets == [DEMO] else None,
+        },
+        title=f"{', '.join(datasets)}, {arguments.preset} preset",
+        verbose=1 if arguments.no_progress else 2,
+    )
+    with warnings.catch_warnings():
+        # The study says which candidates it leaves out (verbose).
+        warnings.simplefilter("ignore", UnsupportedCandidateWarning)
+        study.run(X, y, groups=groups, source=source)
+    study.write_figures()
 
-    X, y, groups = _load(arguments.dataset, preset["demo"], arguments.seed)
-    candidates = _candidates(preset, arguments)
-    pending = {name: est for name, est in candidates.items() if name not in done}
-    if done:
-        print(f"Resuming: {len(done)} of {len(candidates)} candidates are already in {out}.")
-    record = {
-        **settings,
-        "device": arguments.device,
-        "n_lesions": len(X),
-        "classes": {str(k): int(v) for k, v in pd.Series(y).value_counts().items()},
-        "versions": _versions(),
-    }
-    _write_json(os.path.join(out, "settings.json"), record)
-
-    def save(name, results, predictions):
-        _append_csv(os.path.join(out, "results.csv"), results)
-        _append_csv(os.path.join(out, "predictions.csv"), predictions)
-
-    if pending:
-        compare_modalities(
-            X, y, groups=groups, candidates=pending, cv=arguments.cv,
-            test_size=arguments.test_size or None, random_state=arguments.seed,
-            n_jobs=arguments.n_jobs, progress=not arguments.no_progress,
-            on_candidate=save,
-        )
-    results = pd.read_csv(os.path.join(out, "results.csv"))
-    predictions = pd.read_csv(os.path.join(out, "predictions.csv"))
-
-    splits = ["validation"] + (["test"] if arguments.test_size else [])
-    tables = []
-    for split in splits:
-        summary = summarize(results, split=split)
-        what = (
-            f"{arguments.cv}-fold cross-validation, scored on the left-out fold"
-            if split == "validation"
-            else "every fold's model scored on the held-out test set"
-        )
-        tables.append((split, what, summary))
-    with open(os.path.join(out, "table.md"), "w") as file:
-        for split, what, summary in tables:
-            file.write(f"## {arguments.dataset}, {arguments.preset} preset: {what}\n\n")
-            file.write("mean (standard deviation) over folds; best in bold\n\n")
-            file.write(format_summary(summary, "markdown") + "\n\n")
-    with open(os.path.join(out, "table.tex"), "w") as file:
-        for split, what, summary in tables:
-            file.write(f"% {what}\n" + format_summary(summary, "latex") + "\n\n")
-    _figures(out, results, predictions, X, y, groups, candidates, splits, arguments)
-
-    for split, what, summary in tables:
-        print(f"\n{arguments.dataset} ({arguments.preset} preset), {what}; mean (std):\n")
-        print(format_summary(summary, "frame").to_string())
+    for split in ("validation", "test") if arguments.test_size else ("validation",):
+        for name in ["all", *(study.sources_ or [])]:
+            what = describe_scores(split, arguments.cv, name)
+            print(f"\n{study.title}, {what}; mean (std):\n")
+            print(format_summary(study.summary(split, name), "frame").to_string())
     elapsed = time.perf_counter() - started
-    print(f"\nWrote {out}/: results.csv, predictions.csv, table.md, table.tex, "
+    print(f"\nWrote {arguments.out}/: results.csv, predictions.csv, table.md, table.tex, "
           f"settings.json and figures, in {elapsed / 60:.1f} min.")
-    record["wall_time_s"] = round(elapsed, 1)  # of this run, resumed or not
-    _write_json(os.path.join(out, "settings.json"), record)
     return 0
 
 
-def _load(dataset, demo, seed):
-    from .datasets import load_dataset, make_lesions
+def _source_names(datasets):
+    """Each data set's name, checked before anything is loaded."""
+    from .datasets._dispatch import LOADERS, _plain_name
 
-    if dataset == "demo":
-        return make_lesions(random_state=seed, return_groups=True, **demo)
-    bunch = load_dataset(dataset)
-    return bunch.data, bunch.target.to_numpy(), bunch.groups.to_numpy()
+    if datasets == [DEMO]:
+        return [DEMO]
+    if DEMO in datasets:
+        raise ValueError(
+            "--dataset demo cannot be pooled with other data sets; give either demo "
+            "or one or more NAME:PATH."
+        )
+    names = []
+    for spec in datasets:
+        name = spec.partition(":")[0]
+        known = [key for key in LOADERS if _plain_name(key) == _plain_name(name)]
+        if not known:
+            raise ValueError(
+                f"Unknown data set {name!r} in {spec!r}; known data sets: "
+                f"{', '.join(LOADERS)}."
+            )
+        names += known
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"--dataset gives {repeated} more than once; give each once.")
+    return names
+
+
+def _load(datasets, names, demo, arguments):
+    """``(X, y, groups, source)``; ``source`` names each lesion's set when pooled."""
+    from .datasets import concat_lesions, load_dataset, make_lesions
+
+    if datasets == [DEMO]:
+        X, y, groups = make_lesions(random_state=arguments.seed, return_groups=True, **demo)
+        return X, y, groups, None
+    bunches = {
+        name: load_dataset(spec, missing_images=arguments.missing_images)
+        for name, spec in zip(names, datasets)
+    }
+    if len(bunches) == 1:
+        (bunch,) = bunches.values()
+        return bunch.data, bunch.target.to_numpy(), bunch.groups.to_numpy(), None
+    pooled = concat_lesions(bunches)
+    return (
+        pooled.data,
+        pooled.target.to_numpy(),
+        pooled.groups.to_numpy(),
+        pooled.source.to_numpy(),
+    )
 
 
 def _candidates(preset, arguments):
@@ -196,102 +303,6 @@ def _candidates(preset, arguments):
     )
     forest = MetadataForestClassifier(**preset["forest"], random_state=arguments.seed)
     return modality_candidates(net, forest)
-
-
-def _previous_results(out, settings):
-    """Candidates whose every fold is already in ``out``; refuse other settings."""
-    path = os.path.join(out, "settings.json")
-    results_path = os.path.join(out, "results.csv")
-    if not os.path.exists(results_path):
-        return set()
-    if os.path.exists(path):
-        with open(path) as file:
-            previous = json.load(file)
-        changed = [k for k in _STUDY_KEYS if previous.get(k) != settings.get(k)]
-        if changed:
-            raise ValueError(
-                f"{out!r} holds results of a study with other settings ({changed}); "
-                "pass another --out, or delete that folder to start again."
-            )
-    results = pd.read_csv(results_path)
-    counts = results[results["split"] == "validation"].groupby("candidate").size()
-    complete = set(counts.index[counts == settings["cv"]])
-    # A candidate interrupted halfway is run again in full.
-    _keep_rows(results_path, complete)
-    _keep_rows(os.path.join(out, "predictions.csv"), complete)
-    return complete
-
-
-def _keep_rows(path, candidates):
-    if os.path.exists(path):
-        table = pd.read_csv(path)
-        _write_csv(path, table[table["candidate"].isin(candidates)])
-
-
-def _append_csv(path, rows):
-    table = pd.concat([pd.read_csv(path), rows]) if os.path.exists(path) else rows
-    _write_csv(path, table)
-
-
-def _write_csv(path, table):
-    # Write then rename: an interruption never leaves half a results file.
-    temporary = path + ".tmp"
-    table.to_csv(temporary, index=False)
-    os.replace(temporary, path)
-
-
-def _write_json(path, content):
-    temporary = path + ".tmp"
-    with open(temporary, "w") as file:
-        json.dump(content, file, indent=2, default=str)
-    os.replace(temporary, path)
-
-
-def _versions():
-    versions = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def _figures(out, results, predictions, X, y, groups, candidates, splits, arguments):
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: works without a display
-    import matplotlib.pyplot as plt
-
-    from .model_selection import FOREST_NAME, study_splits
-    from .plotting import (
-        ConfusionMatricesDisplay,
-        FeatureImportanceDisplay,
-        MelanomaRocDisplay,
-        MetricBoxPlotDisplay,
-    )
-
-    split = splits[-1]  # the held-out test set when there is one
-    nets = [c for c in predictions["candidate"].unique() if "(no embedding)" not in c]
-    figures = {
-        "roc_melanoma.png": MelanomaRocDisplay.from_comparison(
-            predictions, split=split, candidates=nets
-        ).figure_,
-        "map_boxplot.png": MetricBoxPlotDisplay.from_results(results, split=split).figure_,
-        "confusion_matrices.png": ConfusionMatricesDisplay.from_comparison(
-            predictions, split=split, candidates=nets
-        ).figure_,
-    }
-    # The forest's importances, from a fit on every lesion outside the test set.
-    development = study_splits(
-        y, groups, cv=arguments.cv, test_size=arguments.test_size or None,
-        random_state=arguments.seed,
-    ).development
-    forest = candidates[FOREST_NAME].fit(X.iloc[development], np.asarray(y)[development])
-    figures["forest_importances.png"] = FeatureImportanceDisplay.from_estimator(forest).figure_
-    for name, figure in figures.items():
-        figure.savefig(os.path.join(out, name), dpi=120, bbox_inches="tight")
-        plt.close(figure)
 
 
 if __name__ == "__main__":  # pragma: no cover

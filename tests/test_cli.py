@@ -1,10 +1,16 @@
 import json
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 
-from skmultimodal import MultimodalLesionClassifier, _cli
+from skmultimodal import MetadataForestClassifier, MultimodalLesionClassifier, _cli
+from skmultimodal.model_selection import modality_candidates
+
+from .conftest import write_square
 
 # The quick preset shrunk to seconds: a small backbone, tiny images, one
 # epoch, 40 lesions.
@@ -88,3 +94,245 @@ def test_other_settings_do_not_mix_with_earlier_results(tiny, capsys):
 def test_python_dash_m_and_bad_dataset(tiny, capsys):
     assert _cli.main(["compare", "--dataset", "nosuchset:/tmp", "--out", str(tiny)]) == 1
     assert "nosuchset" in capsys.readouterr().err
+
+
+# -- the command line's checks, resume and data sets, with candidates that
+# fit in milliseconds unless a test needs the preset's own nets ------------
+
+
+class Prior(ClassifierMixin, BaseEstimator):
+    """Predicts the training class frequencies."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.prior_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.prior_, (len(X), 1))
+
+
+def metadata_net(device="auto"):
+    return MultimodalLesionClassifier(
+        modalities=("metadata",), embedding_dims=(8,), max_epochs=1, device=device,
+        random_state=0,
+    )
+
+
+@pytest.fixture
+def cheap(tiny, monkeypatch):
+    """The command line with a forest, a prior and a metadata net as candidates."""
+
+    def candidates(preset, arguments):
+        return {
+            "random forest meta": MetadataForestClassifier(n_estimators=10, random_state=0),
+            "prior": Prior(),
+            "meta": metadata_net(arguments.device),
+        }
+
+    monkeypatch.setattr(_cli, "_candidates", candidates)
+    return tiny
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--cv", "1"], "argument --cv: must be at least 2, got 1"),
+        (["--cv", "two"], "argument --cv: expected an integer, got 'two'"),
+        (["--n-jobs", "0"], "argument --n-jobs: 0 would fit nothing"),
+        (["--test-size", "1"], "argument --test-size: must be at least 0 and below 1"),
+        (["--seed", "-1"], "argument --seed: must be at least 0"),
+        (["--device", "gpu"], "argument --device: 'gpu' is not a device"),
+        (["--dataset", "ham10000"], "argument --dataset: expected 'demo' or NAME:PATH"),
+        (["--missing-images", "ignore"], "argument --missing-images: invalid choice"),
+    ],
+)
+def test_malformed_arguments_exit_2_before_any_work(tiny, capsys, arguments, message):
+    assert run(tiny, *arguments) == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert not tiny.exists()  # nothing loaded, nothing written
+
+
+def test_an_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "results").write_text("not a folder")
+    assert run(tmp_path / "results") == 2
+    error = capsys.readouterr().err
+    assert "argument --out:" in error and "is a file" in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    "datasets, message",
+    [
+        (["demo", "ham10000:/data/ham"], "demo cannot be pooled"),
+        (["ham10000:/a", "HAM10000:/b"], "gives ['ham10000'] more than once"),
+        (["ham10000:/a", "ph2:/b"], "Unknown data set 'ph2'"),
+    ],
+)
+def test_data_sets_are_checked_before_any_is_loaded(tiny, capsys, datasets, message):
+    arguments = [option for spec in datasets for option in ("--dataset", spec)]
+    assert run(tiny, *arguments) == 1
+    assert message in capsys.readouterr().err
+    assert not tiny.exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_device_this_machine_lacks_is_refused_before_writing(cheap, capsys):
+    assert run(cheap, "--device", "cuda") == 1
+    assert "CUDA is not available" in capsys.readouterr().err
+    assert not (cheap / "settings.json").exists()
+
+
+def test_a_candidate_missing_from_predictions_is_fitted_again(cheap):
+    assert run(cheap) == 0
+    predictions = pd.read_csv(cheap / "predictions.csv")
+    # As if interrupted between writing results.csv and predictions.csv.
+    predictions[predictions.candidate != "prior"].to_csv(
+        cheap / "predictions.csv", index=False
+    )
+    assert run(cheap) == 0
+    again = pd.read_csv(cheap / "predictions.csv")
+    assert "prior" in set(again.candidate) and len(again) == len(predictions)
+    runs = json.loads((cheap / "settings.json").read_text())["runs"]
+    assert runs[-1]["fitted"] == ["prior"]
+
+
+def test_results_without_settings_are_refused(cheap, capsys):
+    assert run(cheap) == 0
+    (cheap / "settings.json").unlink()
+    assert run(cheap) == 1
+    assert "holds results but no settings.json" in capsys.readouterr().err
+
+
+def test_another_kind_of_device_is_refused_and_n_jobs_may_change(cheap, capsys):
+    assert run(cheap, "--n-jobs", "1") == 0
+    results = pd.read_csv(cheap / "results.csv")
+    results[results.candidate != "prior"].to_csv(cheap / "results.csv", index=False)
+    assert run(cheap, "--n-jobs", "2") == 0
+    settings = json.loads((cheap / "settings.json").read_text())
+    assert [run["n_jobs"] for run in settings["runs"]] == [1, 2]
+    assert settings["device"] == ["cpu"] or torch.cuda.is_available()
+    settings["device"] = ["mps"]  # as if started on another kind of device
+    (cheap / "settings.json").write_text(json.dumps(settings))
+    assert run(cheap) == 1
+    assert "other settings (['device'])" in capsys.readouterr().err
+
+
+# -- public data sets in their publishers' formats --------------------------
+
+HAM_CLASSES = ["nv"] * 12 + ["mel"] * 6 + ["bcc"] * 6 + ["bkl"] * 6
+PAD_CLASSES = ["NEV"] * 6 + ["MEL"] * 4 + ["BCC"] * 10 + ["SEK"] * 4
+
+
+def write_ham10000(root):
+    (root / "HAM10000_images_part_1").mkdir(parents=True)
+    rows = []
+    for i, dx in enumerate(HAM_CLASSES):
+        image = f"ISIC_{i:07d}"
+        age = 40.0 if dx == "nv" else 70.0
+        rows.append([f"HAM_{i // 2:07d}", image, dx, "histo", age, "male", "back"])
+        write_square(root / "HAM10000_images_part_1" / f"{image}.jpg", (150, 90, 60), 24)
+    columns = ["lesion_id", "image_id", "dx", "dx_type", "age", "sex", "localization"]
+    pd.DataFrame(rows, columns=columns).to_csv(root / "HAM10000_metadata.csv", index=False)
+    return root
+
+
+def write_pad_ufes20(root):
+    (root / "images" / "imgs_part_1").mkdir(parents=True)
+    rows = []
+    for i, diagnostic in enumerate(PAD_CLASSES):
+        image = f"PAT_{i}_{i}_{i}.png"
+        rows.append(
+            {"patient_id": f"PAT_{i}", "lesion_id": i, "img_id": image,
+             "age": 40 if diagnostic == "NEV" else 72, "region": "ARM",
+             "diagnostic": diagnostic, "biopsed": True,
+             **dict.fromkeys(["itch", "grew", "hurt", "changed", "bleed", "elevation"],
+                             "False")}
+        )  # fmt: skip
+        write_square(root / "images" / "imgs_part_1" / image, (200, 120, 100), 24)
+    pd.DataFrame(rows).to_csv(root / "metadata.csv", index=False)
+    return root
+
+
+@pytest.fixture
+def ham(tmp_path):
+    return write_ham10000(tmp_path / "ham")
+
+
+@pytest.fixture
+def pad(tmp_path):
+    return write_pad_ufes20(tmp_path / "pad")
+
+
+def test_ham10000_runs_the_candidates_it_supports(tiny, ham, capsys):
+    assert run(tiny, "--dataset", f"ham10000:{ham}") == 0
+    printed = capsys.readouterr().out
+    assert "Left out macro: no lesion has a clinical image." in printed
+    left_out = json.loads((tiny / "settings.json").read_text())["left_out"]
+    assert sorted(left_out) == sorted(
+        f"{name}{variant}"
+        for name in ("macro", "macro + meta", "dsc + macro", "dsc + macro + meta")
+        for variant in ("", " (no embedding)")
+    )
+    results = pd.read_csv(tiny / "results.csv")
+    assert set(results.candidate) == {
+        "dsc", "dsc + meta", "meta", "dsc (no embedding)", "dsc + meta (no embedding)",
+        "meta (no embedding)", "random forest meta",
+    }  # fmt: skip
+
+
+def test_the_same_arguments_on_changed_data_are_refused(cheap, ham, capsys):
+    assert run(cheap, "--dataset", f"ham10000:{ham}") == 0
+    table = pd.read_csv(ham / "HAM10000_metadata.csv")
+    table.loc[0, "dx"] = "mel"  # the publisher corrected a diagnosis
+    table.to_csv(ham / "HAM10000_metadata.csv", index=False)
+    assert run(cheap, "--dataset", f"ham10000:{ham}") == 1
+    assert "other settings (['data'])" in capsys.readouterr().err
+
+
+def test_missing_images_may_be_dropped(cheap, ham, capsys):
+    (ham / "HAM10000_images_part_1" / "ISIC_0000000.jpg").unlink()
+    assert run(cheap, "--dataset", f"ham10000:{ham}") == 1
+    assert "ISIC_0000000.jpg" in capsys.readouterr().err
+    assert run(cheap, "--dataset", f"ham10000:{ham}", "--missing-images", "drop") == 0
+    assert "warning: Left out 1 of the 30" in capsys.readouterr().err
+    settings = json.loads((cheap / "settings.json").read_text())
+    assert settings["n_lesions"] == 29 and settings["missing_images"] == "drop"
+
+
+def test_pooled_data_sets_are_scored_together_and_each_alone(cheap, ham, pad, monkeypatch,
+                                                             capsys):
+    def candidates(preset, arguments):
+        net = MultimodalLesionClassifier(**preset["net"], random_state=0)
+        return {
+            **modality_candidates(
+                net, forest="skip", embedding=(True,),
+                combinations=[("dermoscopic",), ("clinical",), ("dermoscopic", "clinical")],
+            ),
+            "meta": metadata_net(),
+            "random forest meta": MetadataForestClassifier(n_estimators=10, random_state=0),
+        }  # fmt: skip
+
+    monkeypatch.setattr(_cli, "_candidates", candidates)
+    assert run(cheap, "--dataset", f"ham10000:{ham}", "--dataset", f"pad_ufes20:{pad}",
+               "--test-size", "0.25") == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "Left out dsc: 24 lesions (pad_ufes20) have no dermoscopic image." in printed
+    assert "Left out macro: 30 lesions (ham10000) have no clinical image." in printed
+    results = pd.read_csv(cheap / "results.csv")
+    # Every lesion has one of its images: the net learns from either.
+    assert set(results.candidate) == {"dsc + macro", "meta", "random forest meta"}
+    assert list(dict.fromkeys(results.source)) == ["all", "ham10000", "pad_ufes20"]
+    per_source = results.pivot_table(
+        index=["candidate", "fold", "split"], columns="source", values="n_scored"
+    )
+    assert (per_source["ham10000"] + per_source["pad_ufes20"] == per_source["all"]).all()
+    settings = json.loads((cheap / "settings.json").read_text())
+    assert settings["sources"] == {"ham10000": 30, "pad_ufes20": 24}
+    table = (cheap / "table.md").read_text()
+    assert table.count("## ") == 6  # validation and test; all, and each data set
+    assert "; pad_ufes20 lesions only" in table
