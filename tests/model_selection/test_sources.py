@@ -24,6 +24,7 @@ from skmultimodal.model_selection import (
 )
 from skmultimodal.model_selection._support import left_out_candidates
 
+from ..conftest import FAST_NET, small_tower
 from .conftest import CountingClassifier
 
 
@@ -186,3 +187,25 @@ def test_results_without_sources_summarise_all_only():
     assert summarize(results, source="all").loc["dsc", ("mAP", "mean")] == 0.5
     with pytest.raises(ValueError, match="no scores per data set"):
         summarize(results, source="ham10000")
+
+
+def test_a_net_learns_from_lesions_with_either_image(lesions):
+    X, y, groups = lesions
+    X = X.copy()
+    # A third of the lesions lack the dermoscopic image, another third the
+    # clinical one, as in a clinic that skips one now and then.
+    X.iloc[0::3, X.columns.get_loc("dermoscopic")] = None
+    X.iloc[1::3, X.columns.get_loc("clinical")] = ""
+    net = MultimodalLesionClassifier(
+        **{**FAST_NET, "backbone": small_tower(), "weights": "DEFAULT", "max_epochs": 1}
+    )
+    candidates = modality_candidates(
+        net, forest="skip", embedding=(True,),
+        combinations=[("dermoscopic",), ("dermoscopic", "clinical")],
+    )  # fmt: skip
+    with pytest.warns(UnsupportedCandidateWarning, match="20 lesions"):
+        study = ModalityStudy(candidates, cv=3).run(X, y, groups=groups)
+    assert list(study.left_out_) == ["dsc"]
+    assert study.left_out_["dsc"].startswith(f"20 lesions (rows {X.index[0]!r}, ")
+    assert study.results_["map"].notna().all()
+    assert len(study.predictions_) == len(X)
