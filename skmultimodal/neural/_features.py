@@ -134,7 +134,10 @@ class FeatureStore:
             View 0 is the image itself; views 1 and up are random training
             augmentations of it.
         encode : callable
-            ``encode(uint8_images, augment)`` returns their features.
+            ``encode(uint8_images, view, identities)`` returns the features
+            of the images in that view; ``identities`` are their
+            :attr:`~skmultimodal.preprocessing.StoredImages.digests`, from
+            which an augmented view draws its randomness.
         batch_size : int
             Images per call of ``encode``.
 
@@ -152,7 +155,8 @@ class FeatureStore:
             for start in range(0, len(todo), batch_size):
                 batch = todo[start : start + batch_size]
                 pixels = images.table.gather(batch)
-                computed = encode(pixels, view > 0).float().cpu()
+                computed = encode(pixels, view, images.table.identity[batch])
+                computed = computed.float().cpu()
                 with self._lock:
                     table.put(view, batch, computed)
                     self.n_computed += len(batch)
@@ -214,8 +218,12 @@ def frozen_features(
     images it does not hold yet. Their key is the tower's weights (``digests``
     per modality, when known), the settings that shape the features and, for
     augmented views, ``seed``: views drawn under another seed are other
-    features, so a seeded fit never reuses another seed's augmentations.
+    features. With a seed, each augmented view of an image is a pure function
+    of the seed, the view and the image's content (see
+    :func:`augmentation_draws`), so a seeded fit gives the same features
+    whether or not other fits computed some of them before.
     """
+    from ._augment import augmentation_draws
     from ._device import forward_autocast  # the device layer sits above this one
 
     module.to(device).eval()
@@ -230,10 +238,15 @@ def frozen_features(
             weights=digests.get(modality),
         )
 
-        def encode(pixels, augment, modality=modality):
+        def encode(pixels, view, identities, modality=modality):
+            draws = None
+            if view > 0 and seed is not None:
+                draws = augmentation_draws(identities, seed, view).to(device)
             with torch.no_grad(), forward_autocast(device, mixed_precision):
                 pixels = pixels.to(device, non_blocking=True)
-                return module.image_features(modality, pixels, augment=augment)
+                return module.image_features(
+                    modality, pixels, augment=view > 0, draws=draws
+                )
 
         features[modality] = store.features(
             key, images, views=views, encode=encode, batch_size=batch_size

@@ -197,7 +197,7 @@ class FusionNet(nn.Module):
             self.towers.eval()
         return self
 
-    def image_features(self, modality, images, augment=None):
+    def image_features(self, modality, images, augment=None, draws=None):
         """Tower features of a batch of uint8 images of one modality.
 
         Parameters
@@ -209,6 +209,9 @@ class FusionNet(nn.Module):
         augment : bool, default=None
             Apply the training-time augmentation first; ``None`` follows the
             module's training mode.
+        draws : torch.Tensor of shape (n_images, 10), default=None
+            The augmentation's random numbers per image (see
+            :meth:`DeviceAugmentation.augment`); ``None`` draws them.
 
         Returns
         -------
@@ -218,7 +221,7 @@ class FusionNet(nn.Module):
             augment = self.training
         images = images.float()
         if augment and self.augmentation is not None:
-            images = self.augmentation.augment(images / 255.0) * 255.0
+            images = self.augmentation.augment(images / 255.0, draws) * 255.0
         images = (images - self.mean) / self.std
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)

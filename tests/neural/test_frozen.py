@@ -97,3 +97,31 @@ def test_other_tower_weights_get_their_own_features(lesions):
     assert store.n_computed == start + 4 * len(X)
     frozen_net(augment=False, random_state=0, embedding_dims=(8,)).fit(X, y)
     assert store.n_computed == start + 4 * len(X)
+
+
+def test_a_seeded_frozen_fit_does_not_depend_on_what_ran_before(lesions):
+    # The same frozen towers (a module backbone keeps its weights), augmented
+    # views: seed B alone, after seed A, and after seed B on part of the data.
+    from ..conftest import small_tower
+
+    X, y, _ = lesions
+    tower = small_tower()
+    store = get_feature_store()
+
+    def fit(seed, rows=slice(None)):
+        net = frozen_net(backbone=tower, weights="DEFAULT", augmented_views=3,
+                         random_state=seed, max_epochs=2)
+        return net.fit(X.iloc[rows], y[rows])
+
+    store.clear()
+    alone = fit(2).predict_proba(X)
+    store.clear()
+    fit(1)
+    after_other_seed = fit(2).predict_proba(X)
+    store.clear()
+    fit(2, slice(0, 30))
+    after_part = fit(2).predict_proba(X)
+    assert_allclose(after_other_seed, alone, rtol=1e-6)
+    assert_allclose(after_part, alone, rtol=1e-6)
+    store.clear()
+    assert not np.allclose(fit(1).predict_proba(X), alone)
