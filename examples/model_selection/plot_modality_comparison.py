@@ -8,10 +8,11 @@ modality combinations and the random forest on the metadata, evaluated on
 the same folds with the same metrics; then the paper's Table 1, its melanoma
 ROC curves, mAP box plots, confusion matrices and forest importances.
 
-The command ``skmultimodal compare`` runs the full version (every
-combination, with and without embedding network, five folds) and writes the
-same table and figures to files; this example runs a small version on the
-demo data: four combinations, three folds, a CPU-sized network.
+:class:`~skmultimodal.model_selection.ModalityStudy` runs it: the same
+object the command ``skmultimodal compare`` drives for the full version
+(every combination, with and without embedding network, five folds). This
+example runs a small version on the demo data: four combinations, three
+folds, a CPU-sized network.
 """
 
 # %%
@@ -56,29 +57,39 @@ candidates = modality_candidates(
 list(candidates)
 
 # %%
-# The comparison
-# --------------
-# :func:`~skmultimodal.model_selection.compare_modalities` draws the folds
-# once — stratified by class, grouped by patient — and cross-validates every
-# candidate on them. Candidates without a seed get the study's
-# ``random_state``.
-from skmultimodal.model_selection import compare_modalities
+# What each candidate is — a net or the forest, its modalities, with or
+# without embedding network — is read from the estimator, not from its name;
+# the study decides from it which candidates the data support and which are
+# drawn as curves.
+from skmultimodal.model_selection import Candidate
 
-comparison = compare_modalities(
-    X, y, groups=patients, candidates=candidates, cv=3, random_state=0
-)
-comparison.results.head()
+{name: Candidate.from_estimator(estimator) for name, estimator in candidates.items()}
+
+# %%
+# The study
+# ---------
+# :class:`~skmultimodal.model_selection.ModalityStudy` draws the folds once —
+# stratified by class, grouped by patient — and fits every candidate on them,
+# each fold once; every score comes from the probabilities of that one
+# prediction. Candidates without a seed get the study's ``random_state``.
+# With ``out="folder"`` it would also write its results, tables and
+# settings there, and resume from them after an interruption.
+from skmultimodal.model_selection import ModalityStudy
+
+study = ModalityStudy(candidates, cv=3, random_state=0)
+study.run(X, y, groups=patients)
+study.results_.head()
 
 # %%
 # Table 1
 # -------
-# :func:`~skmultimodal.model_selection.summarize` gives the mean and the
-# standard deviation over folds of each metric per candidate, in the paper's
-# order; :func:`~skmultimodal.model_selection.format_summary` renders it as
+# The study's ``summary()`` gives the mean and the standard deviation over
+# folds of each metric per candidate, in the paper's order;
+# :func:`~skmultimodal.model_selection.format_summary` renders it as
 # Markdown, LaTeX or a DataFrame, best values marked.
-from skmultimodal.model_selection import format_summary, summarize
+from skmultimodal.model_selection import format_summary
 
-summary = summarize(comparison.results)
+summary = study.summary()
 print(format_summary(summary, "markdown"))
 
 # %%
@@ -90,7 +101,7 @@ format_summary(summary, "frame")
 # fold: here the difference in mAP between the full network and dermoscopy
 # alone, per fold. A gain that holds in every fold says more than a
 # difference between two means.
-per_fold = comparison.results.pivot(
+per_fold = study.results_.pivot(
     index="fold", columns="candidate", values="map"
 )
 (per_fold["dsc + macro + meta"] - per_fold["dsc"]).round(3)
@@ -98,18 +109,20 @@ per_fold = comparison.results.pivot(
 # %%
 # ROC curves for melanoma
 # -----------------------
-# From the out-of-fold probabilities in ``comparison.predictions``: every
+# From the out-of-fold probabilities in ``study.predictions_``: every
 # lesion is scored by the one fold model that did not train on it.
+# ``study.write_figures(directory)`` saves this and the figures below as PNG
+# files, as the command line does.
 from skmultimodal.plotting import MelanomaRocDisplay
 
-roc = MelanomaRocDisplay.from_comparison(comparison.predictions)
+roc = MelanomaRocDisplay.from_comparison(study.predictions_)
 
 # %%
 # mAP over the folds
 # ------------------
 from skmultimodal.plotting import MetricBoxPlotDisplay
 
-boxes = MetricBoxPlotDisplay.from_results(comparison.results, metric="map")
+boxes = MetricBoxPlotDisplay.from_results(study.results_, metric="map")
 
 # %%
 # Confusion matrices
@@ -120,17 +133,18 @@ from skmultimodal.plotting import ConfusionMatricesDisplay
 
 nets = ["macro", "dsc", "dsc + macro + meta"]
 matrices = ConfusionMatricesDisplay.from_comparison(
-    comparison.predictions, candidates=nets
+    study.predictions_, candidates=nets
 )
 
 # %%
 # The forest's feature importances
 # --------------------------------
-# Impurity-based importances of the metadata forest refitted on all lesions,
-# one bar per column of the lesion frame (the indicators of a categorical
-# column summed).
+# Impurity-based importances of the metadata forest refitted by the study on
+# all lesions (``refit`` fits any candidate on every lesion outside the test
+# set, seeded as in the folds), one bar per column of the lesion frame (the
+# indicators of a categorical column summed).
 from skmultimodal.model_selection import FOREST_NAME
 from skmultimodal.plotting import FeatureImportanceDisplay
 
-forest = candidates[FOREST_NAME].set_params(random_state=0).fit(X, y)
+forest = study.refit(FOREST_NAME)
 importances = FeatureImportanceDisplay.from_estimator(forest)

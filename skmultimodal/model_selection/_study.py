@@ -1,4 +1,14 @@
-"""The paper's study as an object: run, resume, tables, figures and refits."""
+"""The paper's study as an object: run, resume, tables, figures and refits.
+
+The pieces, each usable on its own: ``_candidates`` (what each candidate is),
+``_support`` (which ones the data support), ``_splits`` (folds and test set),
+``_folds`` (one candidate on the folds, fitted and predicted once, scored
+from the stored probabilities), ``_folder`` (the output folder and what a
+resume checks) and ``_report`` (tables and figures). A new protocol (an
+official train/test split, repeated folds) is a new way to draw ``splits_``:
+everything downstream reads the positions it holds. Whatever defines it
+belongs in the settings a resume compares (``STUDY_KEYS``).
+"""
 
 import json
 import numbers
