@@ -469,7 +469,9 @@ class ImageStore:
             disable=not progress, leave=False,
         )
         # Images another process is decoding are waited for last, so that
-        # meanwhile this one decodes the others.
+        # meanwhile this one decodes the others. A thread holds one claim at
+        # a time and never waits while holding one: no deadlock between
+        # processes.
         claimed = {}
         for wait, items in ((False, todo), (True, claimed)):
             for digest, reason, how in pool.map(partial(work, wait=wait), items.items()):
