@@ -168,7 +168,8 @@ def synthetic(args):
     dermoscopic = images["dermoscopic"]
     on_disk = torch.nonzero(dermoscopic.table.slot[dermoscopic.rows] < 0).squeeze(1)
     print(f"gather, random batches of 64 ({args.batches} per figure):")
-    print(f"  mixed rows                {gather_rate(dermoscopic, args.batches, rng):9.0f} images/s")
+    rate = gather_rate(dermoscopic, args.batches, rng)
+    print(f"  mixed rows                {rate:9.0f} images/s")
     if len(on_disk):
         rate = gather_rate(dermoscopic, args.batches, rng, on_disk)
         print(f"  disk rows only            {rate:9.0f} images/s")

@@ -146,7 +146,8 @@ def test_only_the_last_four_tower_recipes_are_kept(tiny_towers):
 
 def test_the_cache_layer_imports_nothing_from_the_library():
     # It sits at the bottom: the stores above register themselves with it.
-    tree = ast.parse(open(_cache.__file__).read())
+    with open(_cache.__file__) as file:
+        tree = ast.parse(file.read())
     imported = [
         node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
     ] + [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)

@@ -21,10 +21,10 @@ sharing the directory decode each image once in all.
 import errno
 import hashlib
 import os
+import shutil
 import stat
 import struct
 import tempfile
-import shutil
 import threading
 import warnings
 import weakref

@@ -1,6 +1,6 @@
-import os
 import gc
 import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -193,7 +193,9 @@ def test_each_file_is_hashed_once_until_it_changes(files, monkeypatch):
     store.load(files, image_size=8)
     opened = []
     real_blake2b = hashlib.blake2b
-    monkeypatch.setattr(hashlib, "blake2b", lambda *a, **k: opened.append(1) or real_blake2b(*a, **k))
+    monkeypatch.setattr(
+        hashlib, "blake2b", lambda *a, **k: opened.append(1) or real_blake2b(*a, **k)
+    )
     store.load(files, image_size=16)
     assert opened == []
     os.utime(files[0], ns=(1, 1))
