@@ -423,17 +423,18 @@ def run_robustness(
     write_csv(paths[1], robustness.predictions)
     title = title or "Modality robustness"
     sources = list(dict.fromkeys(robustness.results["source"]))
+    sections = []
+    for name in sources:
+        summary = summarize_robustness(robustness.results, source=name)
+        lesions = "every lesion" if name == ALL_SOURCES else f"{name} lesions only"
+        sections += [
+            f"## {title}: {metric}, {cv}-fold cross-validation, {lesions}\n\n"
+            "mean (standard deviation) over folds, by the modalities available\n\n"
+            + _markdown(format_robustness(summary, metric)) + "\n\n"
+            for metric in METRIC_TITLES.values()
+        ]
     with open(paths[2], "w") as file:
-        for name in sources:
-            summary = summarize_robustness(robustness.results, source=name)
-            lesions = "every lesion" if name == ALL_SOURCES else f"{name} lesions only"
-            for metric in METRIC_TITLES.values():
-                file.write(
-                    f"## {title}: {metric}, {cv}-fold cross-validation, {lesions}\n\n"
-                    "mean (standard deviation) over folds, by the modalities "
-                    "available\n\n"
-                    + _markdown(format_robustness(summary, metric)) + "\n\n"
-                )
+        file.write("".join(sections))
     import matplotlib.pyplot as plt
 
     from ..plotting._robustness import ModalityRobustnessDisplay

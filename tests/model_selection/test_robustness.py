@@ -5,6 +5,8 @@ of a second and the tests measure the evaluation's own logic; the lesions
 are built so that the right scores are known.
 """
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,8 +39,8 @@ EVERY_SUBSET = ["macro", "macro + meta", "dsc", "dsc + meta", "dsc + macro",
 class RecordingNet(MultimodalLesionClassifier):
     """The fusion net, recording what each fit got and what it was asked to predict."""
 
-    fits = []
-    predicted = []
+    fits: ClassVar[list] = []
+    predicted: ClassVar[list] = []
 
     def fit(self, X, y, groups=None):
         type(self).fits.append(
@@ -110,7 +112,7 @@ def scores(results, candidate, available, metric="map"):
 
 def test_one_model_with_dropout_is_scored_with_every_subset(redundant):
     X, y, patients = redundant
-    net = toy_net(modality_dropout=0.5, max_epochs=30)
+    net = toy_net(modality_dropout=0.5, max_epochs=12)
     robustness = modality_robustness(net, X, y, groups=patients, cv=3)
     results = robustness.results
     assert results.columns.tolist() == RESULT_COLUMNS
@@ -173,7 +175,7 @@ def test_scores_come_from_the_kept_probabilities(redundant):
 
 
 def test_refused_before_any_fit_when_no_absence_is_learned(redundant):
-    X, y, patients = redundant
+    X, y, _ = redundant
     with pytest.raises(ValueError, match=r"Nothing was fitted.*never learn to do without "
                        r"the clinical image.*folds \[0, 1, 2\].*modality_dropout > 0"):
         modality_robustness(toy_net(modalities=BOTH_IMAGES), X, y, cv=3)
