@@ -1,16 +1,21 @@
-"""Image towers: torchvision classification models without their classifier."""
+"""Image towers: torchvision or timm classification models without their classifier."""
 
 import copy
 import difflib
 import os
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import torch
 import torchvision
+from safetensors import torch as safetensors_torch
 from torch import nn
 
 from .._cache import TOWER_RECIPES_KEPT, LRUCache, register_cache
 from ._features import weights_digest
+
+#: Backbone names starting with this name a timm model: ``"timm:convnext_tiny"``.
+TIMM_PREFIX = "timm:"
 
 # torchvision's ImageNet statistics, used when no weights enum says otherwise.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -29,10 +34,11 @@ class PretrainedWeightsUnavailable(OSError):
     """The pretrained weights could not be downloaded and are not cached.
 
     Raised by ``fit`` (through :func:`build_tower`) before any training when
-    a torchvision weights name such as ``weights="DEFAULT"`` is asked for on
-    a machine that cannot download the file and does not have it in torch's
-    cache. The message names the file's URL and the path in torch's cache to
-    copy it to. skmultimodal never falls back to random weights silently.
+    pretrained weights such as ``weights="DEFAULT"`` are asked for on a
+    machine that cannot download the file and does not have it in its cache
+    (torch's for torchvision models, the Hugging Face hub's for timm models).
+    The message names the file, where to copy it, and how to pass a local
+    file instead. skmultimodal never falls back to random weights silently.
 
     See Also
     --------
@@ -63,15 +69,25 @@ def build_tower(backbone, weights, image_size):
     Parameters
     ----------
     backbone : str or torch.nn.Module
-        A torchvision classification model name, or a module mapping
+        A torchvision classification model name (``"resnet50"``), a timm
+        model name after ``"timm:"`` (``"timm:convnext_tiny"``, optionally
+        with its pretrained tag, ``"timm:convnext_tiny.fb_in22k"``; needs
+        ``pip install skmultimodal[timm]``), or a module mapping
         ``(n, 3, s, s)`` images to features (deep-copied, never modified).
     weights : str, os.PathLike or None
-        A weights enum member name of the torchvision model (``"DEFAULT"``,
-        ``"IMAGENET1K_V1"``, ...), a local state dict file, or ``None`` for
-        random initialisation. With a module, ``"DEFAULT"`` keeps the
-        module's own parameters.
+        ``None`` for random initialisation; ``"DEFAULT"`` for the backbone's
+        pretrained weights (torchvision's, or timm's for a timm model; a
+        module keeps its own parameters); another weights enum member name
+        of a torchvision model (``"IMAGENET1K_V1"``); or a local file: a
+        state dict (``.pth``, ``.pt``) or a ``.safetensors`` file, such as a
+        tower written by
+        :meth:`~skmultimodal.MultimodalLesionClassifier.export_towers`, whose
+        JSON description beside it is checked against ``backbone`` and
+        gives the tower's normalisation.
     image_size : int
-        Input side, used to measure a module's feature width.
+        Input side. Every tower is probed with a forward pass at this size;
+        timm transformers are built for it (their pretrained position
+        embeddings resampled to it).
 
     Returns
     -------
@@ -85,8 +101,11 @@ def build_tower(backbone, weights, image_size):
     Raises
     ------
     PretrainedWeightsUnavailable
-        If a weights name needs a download that fails and the file is not
-        in torch's cache.
+        If pretrained weights need a download that fails and the file is not
+        cached.
+    ValueError
+        If the backbone is unknown, cannot take ``image_size`` images, or the
+        weights file does not fit it (nothing is loaded then).
 
     Examples
     --------
@@ -98,6 +117,12 @@ def build_tower(backbone, weights, image_size):
     >>> tower(torch.zeros(2, 3, 32, 32)).shape
     torch.Size([2, 512])
 
+    A timm model, its width and normalisation read from timm:
+
+    >>> tower, n_features, (mean, std) = build_tower("timm:resnet18", None, 32)
+    >>> n_features
+    512
+
     A module of your own is measured at ``image_size``:
 
     >>> from torch import nn
@@ -106,40 +131,104 @@ def build_tower(backbone, weights, image_size):
     16
     """
     if isinstance(backbone, nn.Module):
-        return _module_tower(backbone, weights, image_size)
-    if not isinstance(backbone, str):
+        base, weights_file = _module_base(backbone, weights)
+    elif not isinstance(backbone, str):
         raise TypeError(
-            "backbone must be a torchvision model name such as 'resnet50' or a "
-            f"torch.nn.Module, got {type(backbone).__name__}."
+            "backbone must be a torchvision model name such as 'resnet50', a timm "
+            "model name such as 'timm:convnext_tiny', or a torch.nn.Module, got "
+            f"{type(backbone).__name__}."
         )
+    elif backbone.startswith(TIMM_PREFIX):
+        from ._timm import timm_base  # timm is optional: imported when asked for
+
+        base, weights_file = timm_base(backbone[len(TIMM_PREFIX):], weights, image_size)
+    else:
+        base, weights_file = _torchvision_base(backbone, weights)
+    normalization = base.normalization
+    if weights_file is not None:
+        normalization = _load_file(base, weights_file, backbone, image_size)
+    tower = nn.Sequential(base.model, nn.Flatten(1))
+    features = _probe(tower, base.name, image_size)
+    if features.ndim != 2:
+        raise ValueError(
+            f"The backbone {base.name} maps ({image_size}x{image_size}) images to a "
+            f"tensor of shape {tuple(features.shape)}; a tower must give one feature "
+            "vector per image. End it with global pooling (e.g. "
+            "nn.AdaptiveAvgPool2d(1))."
+        )
+    return tower, int(features.shape[1]), normalization
+
+
+class TowerBase(NamedTuple):
+    """A backbone without its classifier, and how to load a weights file into it."""
+
+    model: nn.Module
+    #: Channel mean and standard deviation its weights expect.
+    normalization: tuple
+    #: Key prefixes of a full checkpoint that the tower has no use for.
+    ignored: tuple
+    #: ``adapt(state_dict, model)`` brings a checkpoint to the model's form
+    #: (timm's filter: resampled position embeddings, renamed keys), or None.
+    adapt: object
+    #: The backbone, as messages name it.
+    name: str
+
+
+def _torchvision_base(backbone, weights):
     names = torchvision.models.list_models(module=torchvision.models)
     if backbone not in names:
         close = difflib.get_close_matches(backbone, names, n=3)
         hint = f" Did you mean {close}?" if close else ""
         raise ValueError(
             f"Unknown backbone {backbone!r}: not a torchvision classification "
-            f"model.{hint} See torchvision.models.list_models()."
+            f"model.{hint} See torchvision.models.list_models(), or name a timm "
+            "model as 'timm:<name>'."
         )
     model = torchvision.models.get_model(
         backbone, weights=None, **_MODEL_KWARGS.get(backbone, {})
     )
-    n_features, classifier = _remove_classifier(model, backbone)
+    classifier = _remove_classifier(model, backbone)
     # Full state dicts carry the classifier, which the tower no longer has.
     ignored = _AUXILIARY_PREFIXES + (classifier + ".",)
-    normalization = (IMAGENET_MEAN, IMAGENET_STD)
+    base = TowerBase(model, (IMAGENET_MEAN, IMAGENET_STD), ignored, None, repr(backbone))
     if weights is None:
-        pass
-    elif _is_weights_name(backbone, weights):
-        enum = torchvision.models.get_model_weights(backbone)[weights]
-        transforms = enum.transforms()
-        normalization = (tuple(transforms.mean), tuple(transforms.std))
-        _load_into(model, _download(enum, backbone), f"{enum} weights", ignored)
-    else:
-        state_dict = _read_state_dict(weights, backbone)
-        _load_into(model, state_dict, os.fspath(weights), ignored)
-    tower = nn.Sequential(model, nn.Flatten(1))
-    _probe(tower, backbone, image_size)
-    return tower, n_features, normalization
+        return base, None
+    if not _is_weights_name(backbone, weights):
+        return base, weights
+    enum = torchvision.models.get_model_weights(backbone)[weights]
+    transforms = enum.transforms()
+    _load_into(model, _download(enum, backbone), f"{enum} weights", ignored)
+    return base._replace(normalization=(tuple(transforms.mean), tuple(transforms.std))), None
+
+
+def _module_base(backbone, weights):
+    model = copy.deepcopy(backbone)
+    base = TowerBase(model, (IMAGENET_MEAN, IMAGENET_STD), (), None, "'the backbone module'")
+    if weights is None:
+        for module in model.modules():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+        return base, None
+    if isinstance(weights, str) and weights == "DEFAULT":
+        return base, None
+    return base, weights
+
+
+def _load_file(base, path, backbone, image_size):
+    """Load a weights file into ``base.model``; return the normalisation it expects."""
+    state_dict = _read_state_dict(path, base.name)
+    if base.adapt is not None:
+        try:
+            state_dict = base.adapt(state_dict, base.model)
+        except Exception as error:  # a checkpoint of another form
+            raise ValueError(
+                f"The weights file {os.fspath(path)!r} does not fit the backbone "
+                f"{base.name}: timm could not adapt it ({type(error).__name__}: "
+                f"{error}). Check that it was saved from the same architecture; "
+                "nothing was loaded."
+            ) from error
+    _load_into(base.model, state_dict, os.fspath(path), base.ignored)
+    return base.normalization
 
 
 # Towers built before, by recipe, so that the next fit of a grid search or
@@ -165,8 +254,8 @@ def _module_nbytes(module):
 def cached_tower(backbone, weights, image_size, seed):
     """:func:`build_tower`, or a copy of the tower built before from the same recipe.
 
-    The recipe is the backbone name, the weights (a name, or a file with its
-    size and modification time) and, for random weights, ``seed``, under
+    The recipe is the backbone name, the image size, the weights (a name, or
+    a file with its size and modification time) and, for random weights, ``seed``, under
     which the tower is initialised whatever the global random state. The
     copy is the caller's own: training it never touches the cached tower.
     Without a reproducible recipe (a module as backbone, or random weights
@@ -200,30 +289,20 @@ def _recipe(backbone, weights, image_size, seed):
         return None if seed is None else (backbone, None, image_size, seed)
     path = os.fspath(weights)
     if os.path.isfile(path):
-        status = os.stat(path)
-        return (backbone, os.path.abspath(path), status.st_size, status.st_mtime_ns)
-    return (backbone, path)
-
-
-def _module_tower(backbone, weights, image_size):
-    tower = copy.deepcopy(backbone)
-    if weights is None:
-        for module in tower.modules():
-            if hasattr(module, "reset_parameters"):
-                module.reset_parameters()
-    elif not (isinstance(weights, str) and weights == "DEFAULT"):
-        state_dict = _read_state_dict(weights, "the backbone module")
-        _load_into(tower, state_dict, os.fspath(weights), ())
-    tower = nn.Sequential(tower, nn.Flatten(1))
-    features = _probe(tower, "the backbone module", image_size)
-    if features.ndim != 2:
-        raise ValueError(
-            f"The backbone module maps ({image_size}x{image_size}) images to a "
-            f"tensor of shape {tuple(features.shape)}; a tower must give one feature "
-            "vector per image. End it with global pooling (e.g. "
-            "nn.AdaptiveAvgPool2d(1))."
+        files = (path,)
+        stamps = tuple(
+            (os.path.abspath(name), status.st_size, status.st_mtime_ns)
+            for name in files if (status := _stat(name)) is not None
         )
-    return tower, int(features.shape[1]), (IMAGENET_MEAN, IMAGENET_STD)
+        return (backbone, image_size, stamps)
+    return (backbone, image_size, path)
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _probe(tower, name, image_size):
@@ -239,12 +318,13 @@ def _probe(tower, name, image_size):
     try:
         with torch.no_grad():
             return tower(torch.zeros(2, 3, image_size, image_size, dtype=probe.dtype))
-    except Exception as error:  # noqa: BLE001 - any failure means the same thing
+    except Exception as error:  # any failure means the same thing
         raise ValueError(
-            f"The backbone {name!r} cannot take {image_size}x{image_size} images "
+            f"The backbone {name} cannot take {image_size}x{image_size} images "
             f"({type(error).__name__}: {error}). Set image_size to a size it "
-            "accepts (vision transformers take only the size they were built for, "
-            "e.g. 224), or choose another backbone."
+            "accepts (torchvision's vision transformers take only the size they "
+            "were built for, e.g. 224; timm's are built for image_size, which "
+            "must be a multiple of their patch size), or choose another backbone."
         ) from error
     finally:
         tower.train(was_training)
@@ -270,10 +350,7 @@ def _is_weights_name(backbone, weights):
 
 
 def _remove_classifier(model, name):
-    """Replace the final 1000-way linear layer by the identity.
-
-    Returns its input width and its name in the model.
-    """
+    """Replace the final 1000-way linear layer by the identity; return its name."""
     last_name, last = None, None
     for module_name, module in model.named_modules():
         if isinstance(module, nn.Linear):
@@ -287,7 +364,7 @@ def _remove_classifier(model, name):
     parent_name, _, attribute = last_name.rpartition(".")
     parent = model.get_submodule(parent_name) if parent_name else model
     setattr(parent, attribute, nn.Identity())
-    return last.in_features, last_name
+    return last_name
 
 
 def _load_into(model, state_dict, source, ignored):
@@ -320,23 +397,37 @@ def _load_into(model, state_dict, source, ignored):
 
 
 def _read_state_dict(path, what):
+    """The tensors of a state dict file: ``.safetensors``, or anything torch.load reads."""
     if os.path.isdir(path):
+        hint = (
+            "Pass the path of the state dict file itself, saved with "
+            "torch.save(model.state_dict(), path)."
+        )
+        if any(name.endswith(".safetensors") for name in os.listdir(path)):
+            hint = (
+                "Pass one of its .safetensors files, or for towers written by "
+                "export_towers, weights=skmultimodal.neural.exported_weights(directory)."
+            )
         raise IsADirectoryError(
             f"weights path {os.fspath(path)!r} for {what} is a directory, not a "
-            "file. Pass the path of the state dict file itself, saved with "
-            "torch.save(model.state_dict(), path)."
+            f"file. {hint}"
         )
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f"weights file {os.fspath(path)!r} for {what} does not exist. Pass the "
-            "path of a state dict saved with torch.save(model.state_dict(), path)."
+            "path of a state dict saved with torch.save(model.state_dict(), path), "
+            "or of a .safetensors file."
         )
+    safetensors = os.fspath(path).endswith(".safetensors")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        if safetensors:
+            state = safetensors_torch.load_file(path, device="cpu")
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
+        kind = "safetensors file" if safetensors else "PyTorch state dict"
         raise ValueError(
-            f"Could not read weights file {os.fspath(path)!r} as a PyTorch state "
-            f"dict: {error}"
+            f"Could not read weights file {os.fspath(path)!r} as a {kind}: {error}"
         ) from error
     for wrapper in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(wrapper), dict):

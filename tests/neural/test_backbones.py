@@ -91,3 +91,31 @@ def test_classifier_fit_never_falls_back_to_random_weights(offline, tmp_path):
     clf = MultimodalLesionClassifier(("dermoscopic",), backbone="resnet18", image_size=32)
     with pytest.raises(PretrainedWeightsUnavailable):
         clf.fit(X, ["nevus", "bcc"] * 2)
+
+
+def test_safetensors_file_is_loaded(tmp_path):
+    from safetensors.torch import save_file
+
+    source = torchvision.models.resnet18(weights=None)
+    path = tmp_path / "resnet18.safetensors"
+    save_file(source.state_dict(), path)
+    tower, _, _ = build_tower("resnet18", str(path), 32)
+    assert torch.equal(tower[0].layer4[1].bn2.running_var, source.layer4[1].bn2.running_var)
+
+
+def test_unreadable_safetensors_file_is_named(tmp_path):
+    path = tmp_path / "broken.safetensors"
+    path.write_bytes(b"not a safetensors file")
+    with pytest.raises(ValueError, match="broken.safetensors' as a safetensors file"):
+        build_tower("resnet18", str(path), 32)
+
+
+def test_folder_of_exported_towers_given_as_weights_points_to_exported_weights(tmp_path):
+    (tmp_path / "dermoscopic.safetensors").write_bytes(b"")
+    with pytest.raises(IsADirectoryError, match=r"exported_weights\(directory\)"):
+        build_tower("resnet18", str(tmp_path), 32)
+
+
+def test_unknown_backbone_mentions_timm_names():
+    with pytest.raises(ValueError, match="'timm:<name>'"):
+        build_tower("convnext_atto", None, 32)
