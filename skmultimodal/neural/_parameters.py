@@ -111,6 +111,13 @@ def _check_weights_per_modality(weights, images, share_towers):
             f"weights names {unknown}; a dict of weights maps image modalities "
             f"({list(IMAGE_MODALITIES)}) to the weights of their towers."
         )
+    odd = {m: value for m, value in weights.items() if not isinstance(value, (*_PATH, type(None)))}
+    if odd:
+        raise TypeError(
+            f"weights gives {odd}; each tower's weights are a name such as "
+            "'DEFAULT', the path of a weights file (an exported tower's "
+            "<modality>.safetensors, a state dict), or None for random weights."
+        )
     lacking = [m for m in images if m not in weights]
     if lacking:
         raise ValueError(

@@ -103,6 +103,7 @@ def build_fusion_net(
     """
     towers, digests, n_tower_features = {}, {}, 0
     normalization = (IMAGENET_MEAN, IMAGENET_STD)
+    expected = {}  # modality -> the normalisation its tower's weights expect
     for position, modality in enumerate(image_modalities):
         if share_towers and towers:
             first = next(iter(towers))
@@ -115,6 +116,9 @@ def build_fusion_net(
             derived_seed(seed, position),
         )
         towers[modality], digests[modality] = tower, digest
+        if tower_weights(weights, modality) is not None:
+            expected[modality] = normalization
+    normalization = _shared_normalization(expected, normalization)
     if seed is not None:
         torch.manual_seed(derived_seed(seed, "head"))
     module = FusionNet(
@@ -131,6 +135,28 @@ def build_fusion_net(
 def tower_weights(weights, modality):
     """The initial weights of one modality's tower."""
     return weights.get(modality) if isinstance(weights, dict) else weights
+
+
+def _shared_normalization(expected, fallback):
+    """The one normalisation of the net's images, from the towers with weights.
+
+    Every image is normalised alike; towers from other weights files (an
+    exported tower gives the normalisation it was trained with) must agree.
+    Random towers take whatever the others expect.
+    """
+    if not expected:
+        return fallback
+    (first, normalization), *others = expected.items()
+    for modality, other in others:
+        if not np.allclose(np.asarray(other), np.asarray(normalization), atol=1e-5):
+            raise ValueError(
+                f"The {first} tower's weights expect images normalised with mean "
+                f"{normalization[0]} and std {normalization[1]}, the {modality} "
+                f"tower's with mean {other[0]} and std {other[1]}; the net "
+                "normalises every image alike. Start both towers from weights of "
+                "one origin (the same backbone and pretraining)."
+            )
+    return normalization
 
 
 def class_weights(class_weight, classes, y_encoded):
