@@ -12,6 +12,11 @@ from safetensors import torch as safetensors_torch
 from torch import nn
 
 from .._cache import TOWER_RECIPES_KEPT, LRUCache, register_cache
+from ._export import (
+    check_tower_description,
+    description_path,
+    read_tower_description,
+)
 from ._features import weights_digest
 
 #: Backbone names starting with this name a timm model: ``"timm:convnext_tiny"``.
@@ -215,7 +220,14 @@ def _module_base(backbone, weights):
 
 
 def _load_file(base, path, backbone, image_size):
-    """Load a weights file into ``base.model``; return the normalisation it expects."""
+    """Load a weights file into ``base.model``; return the normalisation it expects.
+
+    A tower exported by skmultimodal has its description beside it, which
+    must name the same backbone and gives the normalisation.
+    """
+    description = read_tower_description(path)
+    if description is not None:
+        check_tower_description(description, backbone, path, image_size)
     state_dict = _read_state_dict(path, base.name)
     if base.adapt is not None:
         try:
@@ -228,7 +240,9 @@ def _load_file(base, path, backbone, image_size):
                 "nothing was loaded."
             ) from error
     _load_into(base.model, state_dict, os.fspath(path), base.ignored)
-    return base.normalization
+    if description is None:
+        return base.normalization
+    return tuple(tuple(description["normalization"][key]) for key in ("mean", "std"))
 
 
 # Towers built before, by recipe, so that the next fit of a grid search or
@@ -255,7 +269,8 @@ def cached_tower(backbone, weights, image_size, seed):
     """:func:`build_tower`, or a copy of the tower built before from the same recipe.
 
     The recipe is the backbone name, the image size, the weights (a name, or
-    a file with its size and modification time) and, for random weights, ``seed``, under
+    a file and the description an export keeps beside it, with their sizes
+    and modification times) and, for random weights, ``seed``, under
     which the tower is initialised whatever the global random state. The
     copy is the caller's own: training it never touches the cached tower.
     Without a reproducible recipe (a module as backbone, or random weights
@@ -289,7 +304,8 @@ def _recipe(backbone, weights, image_size, seed):
         return None if seed is None else (backbone, None, image_size, seed)
     path = os.fspath(weights)
     if os.path.isfile(path):
-        files = (path,)
+        # A file, and the description an export keeps beside it, may change.
+        files = (path, description_path(path))
         stamps = tuple(
             (os.path.abspath(name), status.st_size, status.st_mtime_ns)
             for name in files if (status := _stat(name)) is not None

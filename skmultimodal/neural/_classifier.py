@@ -11,6 +11,7 @@ from .._frame import check_lesion_labels, format_rows, validate_lesion_frame
 from ..preprocessing import MetadataEncoder
 from ._data import load_lesions
 from ._device import cuda_tuning, release_cuda_memory, resolve_device, seed_of
+from ._export import export_towers
 from ._features import frozen_features
 from ._inputs import lesion_presence, model_inputs
 from ._parameters import PARAMETER_CONSTRAINTS, check_parameters
@@ -392,6 +393,54 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def export_towers(self, directory):
+        """Write each image tower, for another model to start from.
+
+        For each image modality, ``<modality>.safetensors`` holds the
+        tower's weights (its backbone without classifier, under the
+        backbone's own state-dict keys) and ``<modality>.json`` beside it
+        describes it: backbone (``"module"`` for a
+        :class:`torch.nn.Module`), image size, normalisation, feature width,
+        the classes it was trained on, the library version (see
+        :func:`~skmultimodal.neural.tower_description`). ``weights=`` takes
+        these files, alone or per modality
+        (:func:`~skmultimodal.neural.exported_weights`); a file given to a
+        model of another backbone is refused before anything is loaded.
+
+        With ``share_towers=True`` the one tower is written under each image
+        modality's name, so that either file starts a tower of either
+        modality. With ``freeze_towers=True`` the towers hold the weights
+        they started from (the description says ``"trained": false``).
+
+        Parameters
+        ----------
+        directory : str or os.PathLike
+            Folder to write into, created if needed; files of the same names
+            are replaced.
+
+        Returns
+        -------
+        paths : dict of str to str
+            Image modality to its ``.safetensors`` file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from skmultimodal import MultimodalLesionClassifier
+        >>> from skmultimodal.datasets import make_lesions
+        >>> X, y = make_lesions(40, image_size=32, random_state=0,
+        ...                     directory=tempfile.mkdtemp())
+        >>> params = dict(modalities=("dermoscopic",), backbone="resnet18",
+        ...               image_size=32, max_epochs=1, random_state=0)
+        >>> source = MultimodalLesionClassifier(weights=None, **params).fit(X, y)
+        >>> paths = source.export_towers(tempfile.mkdtemp())
+        >>> sorted(paths)
+        ['dermoscopic']
+        >>> reused = MultimodalLesionClassifier(
+        ...     weights=paths["dermoscopic"], freeze_towers=True, **params).fit(X, y)
+        """
+        return export_towers(self, directory)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
