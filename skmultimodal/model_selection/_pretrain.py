@@ -303,16 +303,22 @@ def _repeated_isic_images(paths):
 
 def _report(summary, backbone, paths, out):
     name = backbone if isinstance(backbone, str) else type(backbone).__name__
+    classes = ", ".join(f"{label} {count:,}" for label, count in summary["classes"].items())
     lines = [
-        f"Pretraining a {name} {summary['modality']} tower "
-        f"({summary['image_size']} px) on {summary['n_train'] + summary['n_test']:,} "
-        f"of {summary['n_lesions']:,} lesions, {len(summary['classes'])} classes "
-        f"({', '.join(f'{k} {v:,}' for k, v in summary['classes'].items())}).",
-        f"  left out: {summary['n_excluded']:,} excluded (with their groups), "
-        f"{summary['n_duplicates']:,} repeated ISIC images, "
-        f"{summary['n_without_image']:,} without a {summary['modality']} image",
-        f"  trained on {summary['n_train']:,} lesions, held out {summary['n_test']:,} "
-        "(grouped)",
+        (
+            f"Pretraining a {name} {summary['modality']} tower ({summary['image_size']} px) "
+            f"on {summary['n_train'] + summary['n_test']:,} of {summary['n_lesions']:,} "
+            f"lesions, {len(summary['classes'])} classes ({classes})."
+        ),
+        (
+            f"  left out: {summary['n_excluded']:,} excluded (with their groups), "
+            f"{summary['n_duplicates']:,} repeated ISIC images, "
+            f"{summary['n_without_image']:,} without a {summary['modality']} image"
+        ),
+        (
+            f"  trained on {summary['n_train']:,} lesions, held out "
+            f"{summary['n_test']:,} (grouped)"
+        ),
         f"  {summary['epochs']} epochs, {summary['seconds_per_epoch']:.1f} s per epoch",
     ]
     if summary["metrics"]:

@@ -48,7 +48,7 @@ def copy_of(folder, tmp_path):
 
 
 def test_export_writes_weights_and_description_per_modality(exported, lesions):
-    source, paths, folder = exported
+    _, paths, folder = exported
     assert sorted(os.listdir(folder)) == [
         "clinical.json", "clinical.safetensors", "dermoscopic.json", "dermoscopic.safetensors"
     ]

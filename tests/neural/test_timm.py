@@ -8,7 +8,11 @@ import pytest
 import torch
 
 from skmultimodal import MultimodalLesionClassifier
-from skmultimodal.neural import PretrainedWeightsUnavailable, build_tower, get_feature_store
+from skmultimodal.neural import (
+    PretrainedWeightsUnavailable,
+    build_tower,
+    get_feature_store,
+)
 
 from ..conftest import FAST_NET
 
