@@ -64,7 +64,7 @@ pretrained = pretrain_tower(
     backbone=small_tower(), weights=None, image_size=32, out=folder,
     augment=False, embedding_dims=(), max_epochs=12, lr=3e-3, batch_size=32,
 )
-pretrained.paths
+print(pretrained.paths)
 
 # %%
 # The exported tower, frozen, on the paired set
@@ -128,7 +128,7 @@ table = pd.DataFrame({
     }
     for name, result in scores.items()
 }).T
-table
+print(table.to_string())
 
 # %%
 # The pretrained tower carries what it learned on the public set: frozen, it
