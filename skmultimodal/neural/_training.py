@@ -235,24 +235,10 @@ def train_net(
         user_callbacks=user_callbacks,
         fit_id=fit_id,
     )
-    net = LesionNet(
-        module=module,
-        criterion=torch.nn.CrossEntropyLoss,
-        criterion__weight=loss_weights,
-        predict_nonlinearity=_softmax,
-        optimizer=torch.optim.AdamW,
-        optimizer__weight_decay=settings["weight_decay"],
-        optimizer__fused=torch.device(device).type in ("cpu", "cuda"),
-        lr=settings["lr"],
-        max_epochs=settings["max_epochs"],
-        batch_size=settings["batch_size"],
+    net = assemble_net(
+        module, loss_weights=loss_weights, device=device, seed=seed,
+        settings=settings, callbacks=callbacks,
         train_split=None if valid is None else predefined_split(valid),
-        callbacks=callbacks,
-        device=device,
-        verbose=settings["verbose"],
-        mixed_precision=settings["mixed_precision"],
-        shuffle_seed=seed,
-        modality_dropout=settings["modality_dropout"],
     )
     try:
         net.fit(train, y=None)
@@ -266,6 +252,58 @@ def train_net(
     net.module_.to("cpu")
     net.criterion_.to("cpu")
     return net
+
+
+def assemble_net(
+    module, *, loss_weights, device, seed, settings, callbacks, train_split=None,
+):
+    """The skorch net around ``module``, not yet initialised or trained.
+
+    :func:`train_net` trains it; :func:`skmultimodal.load_model` rebuilds a
+    saved net through it, so that a loaded net is configured as a trained
+    one.
+
+    Parameters
+    ----------
+    module : FusionNet
+        The network.
+    loss_weights : torch.Tensor or None
+        Weights of the classes in the cross-entropy loss.
+    device : str
+        Torch device.
+    seed : int or None
+        Seed of the batch order (``shuffle_seed``).
+    settings : dict
+        ``lr``, ``max_epochs``, ``batch_size``, ``weight_decay``,
+        ``verbose``, ``mixed_precision`` and ``modality_dropout``.
+    callbacks : list
+        The skorch callbacks (see :func:`training_callbacks`).
+    train_split : callable or None, default=None
+        skorch's validation split; None trains on every lesion given.
+
+    Returns
+    -------
+    net : LesionNet
+    """
+    return LesionNet(
+        module=module,
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion__weight=loss_weights,
+        predict_nonlinearity=_softmax,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=settings["weight_decay"],
+        optimizer__fused=torch.device(device).type in ("cpu", "cuda"),
+        lr=settings["lr"],
+        max_epochs=settings["max_epochs"],
+        batch_size=settings["batch_size"],
+        train_split=train_split,
+        callbacks=callbacks,
+        device=device,
+        verbose=settings["verbose"],
+        mixed_precision=settings["mixed_precision"],
+        shuffle_seed=seed,
+        modality_dropout=settings["modality_dropout"],
+    )
 
 
 def _softmax(logits):
