@@ -48,7 +48,7 @@ def tiny_towers(monkeypatch):
     monkeypatch.setattr(_backbones, "build_tower", build)
 
 
-def mean_colour(pixels, augment):
+def mean_colour(pixels, view, identities):
     return pixels.float().mean(dim=(2, 3))
 
 
