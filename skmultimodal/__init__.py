@@ -7,6 +7,12 @@ clinical images and patient metadata, and a random forest on the metadata.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._cache import (
+    cache_info,
+    clear_caches,
+    get_image_memory_limit,
+    set_image_memory_limit,
+)
 from .forest import MetadataForestClassifier
 from .neural import MultimodalLesionClassifier
 
@@ -15,4 +21,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["MetadataForestClassifier", "MultimodalLesionClassifier", "__version__"]
+__all__ = [
+    "MetadataForestClassifier",
+    "MultimodalLesionClassifier",
+    "__version__",
+    "cache_info",
+    "clear_caches",
+    "get_image_memory_limit",
+    "set_image_memory_limit",
+]
