@@ -1,4 +1,7 @@
-"""The paper's study: modality comparison, its table, the embedding search."""
+"""The paper's study: modality comparison, its table, the embedding search.
+
+Beyond the paper: robustness to missing modalities and tower pretraining.
+"""
 
 from ._candidates import (
     ABBREVIATIONS,
@@ -11,6 +14,8 @@ from ._candidates import (
 )
 from ._compare import compare_modalities
 from ._embedding import embedding_grid, search_embedding_dims
+from ._pretrain import pretrain_tower
+from ._robustness import modality_robustness
 from ._splits import study_splits
 from ._study import ModalityStudy
 from ._summary import format_summary, summarize
@@ -29,6 +34,8 @@ __all__ = [
     "embedding_grid",
     "format_summary",
     "modality_candidates",
+    "modality_robustness",
+    "pretrain_tower",
     "search_embedding_dims",
     "study_splits",
     "summarize",
