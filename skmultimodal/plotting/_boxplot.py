@@ -42,7 +42,9 @@ class MetricBoxPlotDisplay:
         self.metric = metric
 
     @classmethod
-    def from_results(cls, results, *, metric="map", split="validation", ax=None):
+    def from_results(
+        cls, results, *, metric="map", split="validation", source="all", ax=None
+    ):
         """Plot the fold scores of a modality comparison.
 
         Parameters
@@ -53,6 +55,9 @@ class MetricBoxPlotDisplay:
             The metric.
         split : {"validation", "test"}, default="validation"
             Which scores.
+        source : str, default="all"
+            With several data sets pooled, the scores on every lesion
+            (``"all"``) or on one data set's lesions (its name).
         ax : matplotlib Axes, default=None
             Where to plot.
 
@@ -64,8 +69,10 @@ class MetricBoxPlotDisplay:
         if metric not in METRIC_TITLES:
             raise ValueError(f"metric must be one of {list(METRIC_TITLES)}, got {metric!r}.")
         rows = results[results["split"] == split]
+        if "source" in rows:  # results of a study on several data sets
+            rows = rows[rows["source"].astype(str) == source]
         if rows.empty:
-            raise ValueError(f"The results hold no {split!r} scores.")
+            raise ValueError(f"The results hold no {split!r} scores of source {source!r}.")
         scores = {
             name: rows.loc[rows["candidate"] == name, metric].dropna().tolist()
             for name in table_order(rows["candidate"].unique())
