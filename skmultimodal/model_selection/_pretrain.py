@@ -203,7 +203,7 @@ def pretrain_tower(
     summary = {
         "modality": modality,
         "backbone": backbone if isinstance(backbone, str) else "module",
-        "weights": None if weights is None else os.fspath(weights),
+        "weights": None if weights is None else str(weights),
         "image_size": int(image_size),
         "test_size": test_size or 0.0,
         "random_state": random_state,
