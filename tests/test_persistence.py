@@ -16,6 +16,7 @@ import pytest
 import torch
 import torchvision
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
@@ -186,6 +187,15 @@ def test_random_state_instance_is_saved_with_its_exact_state(lesions, tmp_path):
         assert loaded.random_state is not model.random_state
         assert same(loaded.random_state, model.random_state)
         assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_a_loaded_net_refits_as_the_original_was_fitted(lesions, tmp_path):
+    X, y, _ = lesions
+    net = fast_net(modalities=("metadata",), max_epochs=2).fit(X, y)
+    save_model(net, tmp_path / "net.skmodel")
+    refitted = clone(load_model(tmp_path / "net.skmodel")).fit(X, y)
+    assert_array_equal(refitted.predict_proba(X), net.predict_proba(X))
+    assert load_model(tmp_path / "net.skmodel").fit(X, y).history_[:, "epoch"] == [1, 2]
 
 
 def test_parameters_changed_after_fit_are_saved_as_they_are(saved_net, lesions, tmp_path):
@@ -475,6 +485,8 @@ def test_files_that_are_not_model_files_are_refused(tmp_path, saved_forest):
             load_model(tmp_path / "model.skmodel")
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "missing.skmodel")
+    with pytest.raises(FileNotFoundError, match="does not exist. Create it"):
+        save_model(saved_forest[0], tmp_path / "no folder" / "model.skmodel")
 
 
 def read_members(path):

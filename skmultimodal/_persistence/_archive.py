@@ -63,6 +63,12 @@ def write_archive(path, manifest, members):
     }
     text = json.dumps(manifest, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"Cannot save to {path!r}: the folder {folder!r} does not exist. Create it "
+            "first."
+        )
     # Beside the target, so that the final rename stays on one filesystem; a
     # name of its own, so that processes saving at once never share it.
     partial = f"{path}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial"

@@ -25,7 +25,9 @@ TAG = "__type__"
 
 # The scikit-learn estimators a model file may hold (inside the metadata
 # forest), by the name the file gives them.
-_SKLEARN_CLASSES = {cls.__name__: cls for cls in (RandomForestClassifier, DecisionTreeClassifier)}
+_SKLEARN_CLASSES = {
+    cls.__name__: cls for cls in (RandomForestClassifier, DecisionTreeClassifier)
+}
 
 # Numeric arrays are stored as safetensors, which has no other dtypes.
 _ARRAY_KINDS = "biuf"
@@ -74,14 +76,18 @@ def encode(value, path, arrays):
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return float(value) if math.isfinite(value) else {TAG: "float", "value": repr(value)}
+        if math.isfinite(value):
+            return float(value)
+        return {TAG: "float", "value": repr(value)}
     if isinstance(value, tuple):
         return {TAG: "tuple", "items": _encode_items(value, path, arrays)}
     if isinstance(value, list):
         return _encode_items(value, path, arrays)
     if isinstance(value, dict):
         if all(type(key) is str for key in value) and TAG not in value:
-            return {key: encode(item, f"{path}/{key}", arrays) for key, item in value.items()}
+            return {
+                key: encode(item, f"{path}/{key}", arrays) for key, item in value.items()
+            }
         return {TAG: "dict", "items": [
             [encode(key, f"{path}/key{i}", arrays), encode(item, f"{path}/{i}", arrays)]
             for i, (key, item) in enumerate(value.items())
@@ -93,7 +99,8 @@ def encode(value, path, arrays):
     if isinstance(value, torch.device):
         return {TAG: "torch.device", "value": str(value)}
     if isinstance(value, pd.Index):
-        return {TAG: "pandas.Index", "items": _encode_items(value.tolist(), path, arrays)}
+        items = _encode_items(value.tolist(), path, arrays)
+        return {TAG: "pandas.Index", "items": items}
     if type(value) is np.random.RandomState:
         name, keys, position, has_gauss, cached_gaussian = value.get_state(legacy=True)
         return {TAG: "numpy.RandomState", "bit_generator": name,

@@ -24,15 +24,19 @@ NET_ATTRIBUTES = (
     "device_", "fit_id_", "_frozen_weights",
 )
 #: Fitted attributes of MetadataForestClassifier saved as they are.
-FOREST_ATTRIBUTES = ("classes_", "n_features_in_", "feature_names_in_", "metadata_columns_")
+FOREST_ATTRIBUTES = (
+    "classes_", "n_features_in_", "feature_names_in_", "metadata_columns_",
+)
 
 _WEIGHTS_PREFIX = "module."
 _LOSS_WEIGHTS = "criterion.weight"
 
 
 def net_state(estimator, arrays, tensors):
-    """The fitted state of a MultimodalLesionClassifier; its tensors into ``tensors``."""
-    _check_attributes(estimator, NET_ATTRIBUTES + ("metadata_encoder_", "net_", "history_"))
+    """The fitted state of a MultimodalLesionClassifier; its tensors to ``tensors``."""
+    _check_attributes(
+        estimator, NET_ATTRIBUTES + ("metadata_encoder_", "net_", "history_")
+    )
     net = estimator.net_
     module = net.module_
     recipe = module_recipe(module, estimator.backbone, estimator.image_size_)
