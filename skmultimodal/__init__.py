@@ -13,6 +13,7 @@ from ._cache import (
     get_image_memory_limit,
     set_image_memory_limit,
 )
+from ._persistence import load_model, save_model
 from .forest import MetadataForestClassifier
 from .neural import MultimodalLesionClassifier
 
@@ -28,5 +29,7 @@ __all__ = [
     "cache_info",
     "clear_caches",
     "get_image_memory_limit",
+    "load_model",
+    "save_model",
     "set_image_memory_limit",
 ]

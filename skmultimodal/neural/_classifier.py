@@ -1,8 +1,10 @@
 """MultimodalLesionClassifier: the fusion net of Yap et al. (2018) as an estimator."""
 
 import contextlib
+import warnings
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -360,7 +362,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_lesion_frame(self, X, reset=False)
         dataset = self._load(X, self._presence(X))
-        device = resolve_device(self.device)
+        device = self._prediction_device()
         with cuda_tuning(device), self._on_device(device) as module:
             if module.freeze_towers:
                 dataset = frozen_features(
@@ -489,6 +491,25 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             decode_jobs=self.decode_jobs,
             progress=bool(self.verbose),
         )
+
+    def _prediction_device(self):
+        """The ``device`` parameter's device, or the CPU where CUDA is gone.
+
+        A model fitted with ``device="cuda"`` and loaded on a machine without
+        a GPU still predicts, on the CPU (same results, only slower).
+        """
+        try:
+            return resolve_device(self.device)
+        except ValueError:
+            if torch.cuda.is_available() or "cuda" not in str(self.device):
+                raise
+        warnings.warn(
+            f"device={self.device!r} but CUDA is not available on this machine; "
+            "predicting on the CPU. Set device='auto' or 'cpu' to silence this.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "cpu"
 
     @contextlib.contextmanager
     def _on_device(self, device):

@@ -191,3 +191,16 @@ def test_checkpoints_of_parallel_fits_never_collide(lesions, tmp_path):
         widths.add(state["head.0.weight"].shape[0])
     assert widths == {8, 16}
     assert checkpoint.dirname == str(tmp_path)  # the parameter is unchanged
+
+
+def test_a_model_fitted_for_cuda_predicts_on_the_cpu_where_cuda_is_gone(lesions):
+    X, y, _ = lesions
+    model = fast_net(modalities=("metadata",), max_epochs=1).fit(X, y)
+    expected = model.predict_proba(X)
+    model.set_params(device="cuda")  # as a model fitted on a GPU and loaded here
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.warns(UserWarning, match="predicting on the CPU"):
+        assert_allclose(model.predict_proba(X), expected)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        model.fit(X, y)
