@@ -95,7 +95,7 @@ def main():
 def table(net, X, y, patients, args):
     started = time.perf_counter()
     robustness = modality_robustness(net, X, y, groups=patients, cv=args.cv,
-                                     dedicated=True, n_jobs=args.n_jobs)
+                                     dedicated=True, n_jobs=args.n_jobs, verbose=1)
     elapsed = time.perf_counter() - started
     print(f"\n== table: modality_dropout={net.modality_dropout}, "
           f"max_epochs={net.max_epochs}, {len(X)} demo lesions, {args.cv} folds "
@@ -161,6 +161,7 @@ def real(settings, args):
     one = modality_robustness(
         net, X, y, groups=groups, source=source, cv=args.cv,
         subsets=[("dermoscopic", "clinical", "metadata")], n_jobs=args.n_jobs,
+        verbose=1,
     )
     one_time = time.perf_counter() - started
     rows = one.results[one.results["source"] != "all"].assign(candidate="one model")

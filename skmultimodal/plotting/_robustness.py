@@ -21,8 +21,9 @@ class ModalityRobustnessDisplay:
     What :func:`~skmultimodal.model_selection.modality_robustness` measured:
     for each subset of modalities given to the models, the fold scores of the
     one model (trained once, scored with every subset) next to those of the
-    net dedicated to that subset. Each fold is a small dot; the larger
-    marker and its bar are the mean and one standard deviation over folds.
+    net dedicated to that subset. Each fold is a small dot, beside the
+    larger marker and its bar: the mean and one standard deviation over
+    folds.
     Build it with :meth:`from_results`.
 
     Parameters
@@ -138,8 +139,9 @@ class ModalityRobustnessDisplay:
                 if not folds:
                     continue
                 place = position + offset
-                ax.scatter(np.full(len(folds), place), folds, s=12, alpha=0.4,
-                           color=style["color"], linewidths=0)
+                # Beside the mean's marker, which would hide the folds near it.
+                ax.scatter(np.full(len(folds), place + width / 4), folds, s=16,
+                           alpha=0.5, color=style["color"], linewidths=0)
                 places.append(place)
                 means.append(np.mean(folds))
                 stds.append(np.std(folds, ddof=1) if len(folds) > 1 else 0.0)
