@@ -15,7 +15,7 @@ from ._cache import (
 )
 from ._persistence import load_model, save_model
 from .forest import MetadataForestClassifier
-from .neural import MultimodalLesionClassifier
+from .neural import ImageFeatureExtractor, MultimodalLesionClassifier
 
 try:
     __version__ = version("skmultimodal")
@@ -23,6 +23,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "ImageFeatureExtractor",
     "MetadataForestClassifier",
     "MultimodalLesionClassifier",
     "__version__",

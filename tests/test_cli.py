@@ -126,14 +126,14 @@ def metadata_net(device="auto"):
 def cheap(tiny, monkeypatch):
     """The command line with a forest, a prior and a metadata net as candidates."""
 
-    def candidates(preset, arguments):
+    def candidates(preset, weights, arguments):
         return {
             "random forest meta": MetadataForestClassifier(n_estimators=10, random_state=0),
             "prior": Prior(),
             "meta": metadata_net(arguments.device),
         }
 
-    monkeypatch.setattr(_cli, "_candidates", candidates)
+    monkeypatch.setattr(_cli._compare, "_candidates", candidates)
     return tiny
 
 
@@ -306,7 +306,7 @@ def test_missing_images_may_be_dropped(cheap, ham, capsys):
 
 def test_pooled_data_sets_are_scored_together_and_each_alone(cheap, ham, pad, monkeypatch,
                                                              capsys):
-    def candidates(preset, arguments):
+    def candidates(preset, weights, arguments):
         net = MultimodalLesionClassifier(**preset["net"], random_state=0)
         return {
             **modality_candidates(
@@ -317,7 +317,7 @@ def test_pooled_data_sets_are_scored_together_and_each_alone(cheap, ham, pad, mo
             "random forest meta": MetadataForestClassifier(n_estimators=10, random_state=0),
         }  # fmt: skip
 
-    monkeypatch.setattr(_cli, "_candidates", candidates)
+    monkeypatch.setattr(_cli._compare, "_candidates", candidates)
     assert run(cheap, "--dataset", f"ham10000:{ham}", "--dataset", f"pad_ufes20:{pad}",
                "--test-size", "0.25") == 0  # fmt: skip
     printed = capsys.readouterr().out

@@ -4,6 +4,8 @@ from ._backbones import PretrainedWeightsUnavailable, build_tower
 from ._callbacks import TrainingDivergedError
 from ._classifier import MultimodalLesionClassifier
 from ._data import LesionDataset
+from ._export import exported_weights
+from ._extractor import ImageFeatureExtractor
 from ._features import FeatureStore, get_feature_store
 from ._module import FusionHead, FusionNet
 from ._net import LesionNet
@@ -12,11 +14,13 @@ __all__ = [
     "FeatureStore",
     "FusionHead",
     "FusionNet",
+    "ImageFeatureExtractor",
     "LesionDataset",
     "LesionNet",
     "MultimodalLesionClassifier",
     "PretrainedWeightsUnavailable",
     "TrainingDivergedError",
     "build_tower",
+    "exported_weights",
     "get_feature_store",
 ]
