@@ -336,3 +336,58 @@ def test_pooled_data_sets_are_scored_together_and_each_alone(cheap, ham, pad, mo
     table = (cheap / "table.md").read_text()
     assert table.count("## ") == 6  # validation and test; all, and each data set
     assert "; pad_ufes20 lesions only" in table
+
+
+# -- pretrain, compare --weights, --save-models, robustness --------------------
+
+
+def test_pretrain_exports_a_tower_that_compare_starts_from(tiny, tmp_path, capsys):
+    towers = tmp_path / "towers"
+    assert _cli.main([
+        "pretrain", "--backbone", "shufflenet_v2_x0_5", "--weights", "none",
+        "--image-size", "16", "--epochs", "1", "--batch-size", "16",
+        "--out", str(towers),
+    ]) == 0
+    printed = capsys.readouterr().out
+    assert "mAP" in printed or "map" in printed
+    assert (towers / "dermoscopic.safetensors").exists()
+    assert json.loads((towers / "pretraining.json").read_text())["n_test"] > 0
+
+    def candidates(preset, weights, arguments):
+        net = MultimodalLesionClassifier(
+            **{**preset["net"], "weights": weights}, random_state=0
+        )
+        return modality_candidates(net, forest="skip", embedding=(True,),
+                                   combinations=[("dermoscopic", "clinical")])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_cli._compare, "_candidates", candidates)
+        assert run(tiny, "--weights", str(towers), "--substitute", "dermoscopic",
+                   "--save-models") == 0
+    settings = json.loads((tiny / "settings.json").read_text())
+    weights = settings["net"]["weights"]
+    assert weights == {m: str(towers / "dermoscopic.safetensors")
+                       for m in ("dermoscopic", "clinical")}
+    from skmultimodal import load_model
+
+    model = load_model(tiny / "models" / "dsc_macro.skmodel")
+    assert model.modalities_ == ("dermoscopic", "clinical")
+
+
+def test_a_weights_folder_that_does_not_exist_is_a_usage_error(tiny, capsys):
+    assert run(tiny, "--weights", str(tiny / "nowhere")) == 2
+    assert "argument --weights" in capsys.readouterr().err
+
+
+def test_robustness_writes_its_table_and_figure(tiny, capsys):
+    out = tiny.parent / "robustness"
+    assert _cli.main(["robustness", "--cv", "2", "--no-dedicated", "--no-progress",
+                      "--out", str(out)]) == 0
+    assert {"results.csv", "predictions.csv", "table.md", "robustness.png"} <= set(
+        os.listdir(out)
+    )
+    results = pd.read_csv(out / "results.csv")
+    assert {"candidate", "fold", "available", "top1", "map", "auc_melanoma",
+            "auc_cancer"} <= set(results.columns)
+    assert "dsc + macro + meta" in set(results.available)
+    assert "dsc + macro" in capsys.readouterr().out
