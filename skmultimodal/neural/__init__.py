@@ -4,7 +4,7 @@ from ._backbones import PretrainedWeightsUnavailable, build_tower
 from ._callbacks import TrainingDivergedError
 from ._classifier import MultimodalLesionClassifier
 from ._data import LesionDataset
-from ._export import exported_weights
+from ._export import exported_weights, tower_description
 from ._extractor import ImageFeatureExtractor
 from ._features import FeatureStore, get_feature_store
 from ._module import FusionHead, FusionNet
@@ -23,4 +23,5 @@ __all__ = [
     "build_tower",
     "exported_weights",
     "get_feature_store",
+    "tower_description",
 ]

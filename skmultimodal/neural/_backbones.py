@@ -12,6 +12,7 @@ from safetensors import torch as safetensors_torch
 from torch import nn
 
 from .._cache import TOWER_RECIPES_KEPT, LRUCache, register_cache
+from ._device import TORCH_RANDOM_LOCK
 from ._export import (
     check_tower_description,
     description_path,
@@ -286,7 +287,7 @@ def cached_tower(backbone, weights, image_size, seed):
     template = _TEMPLATES.get(key)
     if template is None:
         if weights is None:
-            with torch.random.fork_rng(devices=[]):
+            with TORCH_RANDOM_LOCK, torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 template = build_tower(backbone, weights, image_size)
         else:

@@ -2,6 +2,7 @@
 
 import contextlib
 import numbers
+import threading
 
 import numpy as np
 import torch
@@ -10,6 +11,13 @@ from sklearn.utils import check_random_state
 # Device types a net can train on; others ("meta" holds no data, "xla" and
 # friends need their own training loop) are refused with a clear message.
 _TRAINABLE = ("cpu", "cuda", "mps")
+
+# torch keeps one random generator per process, which weight initialisation,
+# dropout and fork_rng's save and restore all touch. Fits in threads of one
+# process (joblib's threading backend, a threaded Dask worker) would
+# interleave their draws and no longer repeat, so each holds this lock for
+# its whole training: threads fit one after another, processes in parallel.
+TORCH_RANDOM_LOCK = threading.RLock()
 
 
 def resolve_device(device):
@@ -115,13 +123,19 @@ def derived_seed(seed, purpose):
 
 @contextlib.contextmanager
 def torch_seed(seed, device):
-    """Seed torch inside the block, restoring the global random state after."""
-    if seed is None:
-        yield
-        return
-    cuda_devices = []
-    if on_cuda(device):
-        cuda_devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=cuda_devices):
-        torch.manual_seed(seed)
-        yield
+    """Seed torch inside the block, restoring the global random state after.
+
+    The block holds :data:`TORCH_RANDOM_LOCK`, seeded or not: an unseeded
+    fit drawing from the global generator in another thread would change a
+    seeded fit's draws as surely as a second seed would.
+    """
+    with TORCH_RANDOM_LOCK:
+        if seed is None:
+            yield
+            return
+        cuda_devices = []
+        if on_cuda(device):
+            cuda_devices = [torch.device(device).index or 0]
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            yield

@@ -4,6 +4,7 @@ from ._boxplot import MetricBoxPlotDisplay
 from ._confusion import ConfusionMatricesDisplay
 from ._embedding import EmbeddingSearchDisplay
 from ._importance import FeatureImportanceDisplay
+from ._robustness import ModalityRobustnessDisplay
 from ._roc import MelanomaRocDisplay
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "FeatureImportanceDisplay",
     "MelanomaRocDisplay",
     "MetricBoxPlotDisplay",
+    "ModalityRobustnessDisplay",
 ]

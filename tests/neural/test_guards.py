@@ -1,11 +1,13 @@
 """Cases where a net used to answer wrongly without a word, or fail obscurely."""
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from skorch.callbacks import Checkpoint
 
@@ -204,3 +206,19 @@ def test_a_model_fitted_for_cuda_predicts_on_the_cpu_where_cuda_is_gone(lesions)
         assert_allclose(model.predict_proba(X), expected)
     with pytest.raises(ValueError, match="CUDA is not available"):
         model.fit(X, y)
+
+
+# -- fits in threads of one process -------------------------------------------
+
+
+def test_seeded_fits_in_threads_repeat_the_sequential_fit(lesions):
+    # torch has one random generator per process: threads fitting at once
+    # would interleave their weight initialisation and dropout draws.
+    X, y, _ = lesions
+    nets = [fast_net(modalities=("dermoscopic", "metadata"), dropout=0.5,
+                     max_epochs=2, random_state=seed) for seed in (0, 1, 2, 3)]
+    expected = [clone(net).fit(X, y).predict_proba(X) for net in nets]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        fitted = list(pool.map(lambda net: clone(net).fit(X, y), nets))
+    for model, probabilities in zip(fitted, expected):
+        assert_array_equal(model.predict_proba(X), probabilities)

@@ -7,13 +7,12 @@ import pandas as pd
 import pytest
 import torch
 from numpy.testing import assert_allclose
+from PIL import Image
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from skmultimodal import MultimodalLesionClassifier
 from skmultimodal.neural import LesionDataset
 from skmultimodal.preprocessing import ImageLoadError, get_image_store
-
-from PIL import Image
 
 from ..conftest import FAST_NET, small_tower
 
