@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from skmultimodal.preprocessing import ImageLoadError, ImageStore
-from skmultimodal.preprocessing._store import _Entries, _npy_header
+from skmultimodal.preprocessing._entries import Entries, npy_header
 
 
 def write(path, colour):
@@ -152,7 +152,7 @@ def test_entry_headers_are_those_numpy_writes(shape):
     np.lib.format.write_array_header_1_0(
         buffer, {"descr": "|u1", "fortran_order": False, "shape": shape}
     )
-    assert _npy_header(shape) == buffer.getvalue()
+    assert npy_header(shape) == buffer.getvalue()
 
 
 def test_an_edit_keeping_size_and_modification_time_is_noticed(tmp_path):
@@ -302,7 +302,7 @@ def _claim_entry(cache, digest, image_size):
     """Hold the claim on ``digest``'s entry as another process would: (descriptor, lock)."""
     import fcntl
 
-    lock = _Entries(cache, image_size).path(digest)[: -len(".npy")] + ".lock"
+    lock = Entries(cache, image_size).path(digest)[: -len(".npy")] + ".lock"
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     descriptor = os.open(lock, os.O_RDWR | os.O_CREAT)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
@@ -325,7 +325,7 @@ def test_an_image_claimed_elsewhere_is_waited_for_after_the_others(files, tmp_pa
     while store.n_decoded < 5 and time.monotonic() < deadline:  # the other five first
         time.sleep(0.01)
     assert store.n_decoded == 5 and not done
-    _Entries(cache, 8).write(digest, expected)  # the other process finishes
+    Entries(cache, 8).write(digest, expected)  # the other process finishes
     os.remove(lock)
     os.close(descriptor)
     loading.join(timeout=30)
