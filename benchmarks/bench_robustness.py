@@ -42,13 +42,13 @@ from skmultimodal.datasets import (
     make_lesions,
 )
 from skmultimodal.metrics import lesion_scores
-from skmultimodal.model_selection._robustness import (
-    DIFFERENCE,
+from skmultimodal.model_selection._candidates import DIFFERENCE
+from skmultimodal.model_selection._robustness import modality_robustness
+from skmultimodal.model_selection._summary import (
+    METRIC_TITLES,
     format_robustness,
-    modality_robustness,
     summarize_robustness,
 )
-from skmultimodal.model_selection._summary import METRIC_TITLES
 
 QUICK = PRESETS["quick"]["net"]
 COMPLETE = "dsc + macro + meta"

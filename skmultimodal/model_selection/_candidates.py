@@ -27,6 +27,13 @@ STUDY_COMBINATIONS = PAPER_COMBINATIONS + (("metadata",),)
 
 #: The name of the metadata random forest among the candidates and in tables.
 FOREST_NAME = "random forest meta"
+#: The ``candidate`` of :func:`modality_robustness`'s model, trained once per
+#: fold and scored with every subset of its modalities.
+ONE_MODEL = "one model"
+#: The ``candidate`` of its nets trained on one subset of modalities each.
+DEDICATED = "dedicated"
+#: The ``candidate`` of the fold-wise differences of the two in its summary.
+DIFFERENCE = "one model - dedicated"
 _NO_EMBEDDING = " (no embedding)"
 
 

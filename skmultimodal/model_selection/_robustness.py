@@ -25,19 +25,18 @@ from ..metrics import lesion_scores
 from ..neural import MultimodalLesionClassifier
 from ..neural._inputs import lesion_presence, model_inputs
 from ..neural._parameters import PARAMETER_CONSTRAINTS, check_parameters
-from ._candidates import candidate_name, table_order
+from ._candidates import DEDICATED, ONE_MODEL, candidate_name, table_order
 from ._folder import write_csv
 from ._folds import ALL_SOURCES, _by_source, _over_classes, accepts_groups
 from ._splits import study_splits
 from ._study import _seeded
-from ._summary import METRIC_TITLES, select_source
+from ._summary import (
+    METRIC_TITLES,
+    format_robustness,
+    markdown_table,
+    summarize_robustness,
+)
 
-#: The ``candidate`` of the model trained once per fold and given every subset.
-ONE_MODEL = "one model"
-#: The ``candidate`` of the nets trained on one subset of modalities each.
-DEDICATED = "dedicated"
-#: The ``candidate`` of :func:`summarize_robustness`'s fold-wise differences.
-DIFFERENCE = "one model - dedicated"
 #: One row of ``results`` per candidate, fold, available subset and source.
 RESULT_COLUMNS = [
     "candidate", "fold", "available", "source", *METRIC_TITLES, "n_scored", "n_train",
@@ -263,117 +262,6 @@ def modality_robustness(
     )
 
 
-def summarize_robustness(results, *, source=ALL_SOURCES):
-    """Mean and standard deviation over folds per available subset and candidate.
-
-    Where both candidates were scored, a third row per subset,
-    ``"one model - dedicated"``, gives the mean and the standard deviation of
-    their fold-wise differences: both were scored on the same lesions of the
-    same folds, so the differences say more than the two means.
-
-    Parameters
-    ----------
-    results : DataFrame
-        ``modality_robustness(...).results``.
-    source : str, default="all"
-        Every lesion, or one data set's lesions.
-
-    Returns
-    -------
-    summary : DataFrame
-        Indexed by ``(available, candidate)``, subsets in the paper's order;
-        columns as :func:`summarize`'s: ``(metric, statistic)`` with metrics
-        ``"Top-1 Acc"``, ``"mAP"``, ``"AUC melanoma"``, ``"AUC cancer"`` and
-        statistics ``"mean"``, ``"std"``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skmultimodal.model_selection._robustness import summarize_robustness
-    >>> results = pd.DataFrame({
-    ...     "candidate": ["one model", "dedicated"] * 2, "fold": [0, 0, 1, 1],
-    ...     "available": "dsc", "source": "all", "top1": [0.6, 0.7, 0.8, 0.8],
-    ...     "map": [0.5, 0.6, 0.7, 0.7], "auc_melanoma": 0.8, "auc_cancer": 0.9})
-    >>> summarize_robustness(results)[("mAP", "mean")].round(3)
-    available  candidate
-    dsc        one model                0.60
-               dedicated                0.65
-               one model - dedicated   -0.05
-    Name: (mAP, mean), dtype: float64
-    """
-    rows = select_source(results, source)
-    metrics = list(METRIC_TITLES)
-    scores = rows.groupby(["available", "candidate", "fold"])[metrics].mean()
-    parts = [scores]
-    candidates = scores.index.get_level_values("candidate")
-    if {ONE_MODEL, DEDICATED} <= set(candidates):
-        one = scores.xs(ONE_MODEL, level="candidate")
-        other = scores.xs(DEDICATED, level="candidate")
-        difference = (one - other).dropna(how="all")
-        difference["candidate"] = DIFFERENCE
-        parts.append(difference.set_index("candidate", append=True).reorder_levels(
-            ["available", "candidate", "fold"]
-        ))
-    summary = pd.concat(parts).groupby(level=["available", "candidate"]).agg(
-        ["mean", "std"]
-    )
-    summary = summary.rename(columns=METRIC_TITLES, level=0)
-    order = {name: i for i, name in enumerate((ONE_MODEL, DEDICATED, DIFFERENCE))}
-    available = table_order(summary.index.get_level_values("available").unique())
-    index = sorted(
-        summary.index,
-        key=lambda key: (available.index(key[0]), order.get(key[1], len(order)), key[1]),
-    )
-    return summary.loc[index]
-
-
-def format_robustness(summary, metric="mAP", *, digits=3):
-    """One metric of :func:`summarize_robustness` as ``mean (std)`` per subset.
-
-    Parameters
-    ----------
-    summary : DataFrame
-        The output of :func:`summarize_robustness`.
-    metric : str, default="mAP"
-        The metric's title: ``"Top-1 Acc"``, ``"mAP"``, ``"AUC melanoma"`` or
-        ``"AUC cancer"``.
-    digits : int, default=3
-        Decimals shown.
-
-    Returns
-    -------
-    table : DataFrame of str
-        One row per available subset, one column per candidate; differences
-        signed.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skmultimodal.model_selection._robustness import (
-    ...     format_robustness, summarize_robustness)
-    >>> results = pd.DataFrame({
-    ...     "candidate": ["one model", "dedicated"] * 2, "fold": [0, 0, 1, 1],
-    ...     "available": "dsc", "source": "all", "top1": [0.6, 0.7, 0.8, 0.8],
-    ...     "map": [0.5, 0.6, 0.7, 0.7], "auc_melanoma": 0.8, "auc_cancer": 0.9})
-    >>> format_robustness(summarize_robustness(results)).to_dict("records")
-    [{'one model': '0.600 (0.141)', 'dedicated': '0.650 (0.071)', 'one model - dedicated': '-0.050 (0.071)'}]
-    """
-    if metric not in METRIC_TITLES.values():
-        raise ValueError(
-            f"metric must be one of {list(METRIC_TITLES.values())}, got {metric!r}."
-        )
-    cells = {}
-    for (available, candidate), row in summary[metric].iterrows():
-        sign = "+" if candidate == DIFFERENCE else ""
-        text = f"{row['mean']:{sign}.{digits}f}"
-        if np.isfinite(row["std"]):
-            text += f" ({row['std']:.{digits}f})"
-        cells.setdefault(available, {})[candidate] = text
-    table = pd.DataFrame.from_dict(cells, orient="index")
-    table.index.name = "available"
-    return table.fillna("")
-
-
 def run_robustness(
     estimator,
     X,
@@ -430,7 +318,7 @@ def run_robustness(
         sections += [
             f"## {title}: {metric}, {cv}-fold cross-validation, {lesions}\n\n"
             "mean (standard deviation) over folds, by the modalities available\n\n"
-            + _markdown(format_robustness(summary, metric)) + "\n\n"
+            + markdown_table(format_robustness(summary, metric)) + "\n\n"
             for metric in METRIC_TITLES.values()
         ]
     with open(paths[2], "w") as file:
@@ -640,14 +528,3 @@ def _in_order(frame, available):
     })
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
-
-
-def _markdown(table):
-    """A DataFrame of strings as a Markdown table, its index first."""
-    header = [table.index.name or "", *table.columns]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] * len(header)) + " |"]
-    lines += [
-        f"| {name} | " + " | ".join(row) + " |"
-        for name, row in zip(table.index, table.to_numpy())
-    ]
-    return "\n".join(lines)

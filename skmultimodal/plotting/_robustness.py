@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from ..model_selection._candidates import table_order
-from ..model_selection._robustness import DEDICATED, ONE_MODEL
+from ..model_selection._candidates import DEDICATED, ONE_MODEL, table_order
 from ..model_selection._summary import METRIC_TITLES, select_source
 from ._base import axes_or_new
 

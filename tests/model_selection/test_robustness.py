@@ -17,11 +17,14 @@ from PIL import Image
 from skmultimodal import MultimodalLesionClassifier
 from skmultimodal.datasets import concat_lesions
 from skmultimodal.metrics import lesion_scores
+from skmultimodal.model_selection import summarize
 from skmultimodal.model_selection._robustness import (
     RESULT_COLUMNS,
-    format_robustness,
     modality_robustness,
     run_robustness,
+)
+from skmultimodal.model_selection._summary import (
+    format_robustness,
     summarize_robustness,
 )
 
@@ -370,6 +373,42 @@ def test_summary_gives_means_and_fold_wise_differences():
     table = format_robustness(summary, "mAP")
     assert table.loc["dsc"].tolist() == ["0.610 (0.014)", "0.640 (0.000)", "-0.030 (0.014)"]
     assert table.loc["dsc + macro", "one model - dedicated"] == "+0.000 (0.028)"
+
+
+def test_summarize_gives_the_robustness_summary_of_robustness_results():
+    results = robustness_results()
+    summary = summarize(results)
+    pd.testing.assert_frame_equal(summary, summarize_robustness(results))
+    assert summary.loc[("dsc", "one model"), ("mAP", "mean")] == pytest.approx(0.61)
+    assert summary.loc[("dsc", "dedicated"), ("mAP", "mean")] == pytest.approx(0.64)
+    assert summary.loc[("dsc + macro", "one model"), ("mAP", "mean")] == pytest.approx(0.72)
+    assert summary.loc[("dsc + macro", "one model - dedicated"), ("mAP", "mean")] == (
+        pytest.approx(0.0)
+    )
+    # source= picks one data set's scores, as for a study's results.
+    pooled = pd.concat([results, results.assign(source="clinic", map=results["map"] - 0.1)])
+    clinic = summarize(pooled, source="clinic")
+    pd.testing.assert_frame_equal(clinic, summarize_robustness(pooled, source="clinic"))
+    assert clinic.loc[("dsc", "one model"), ("mAP", "mean")] == pytest.approx(0.51)
+    assert summarize(pooled).loc[("dsc", "one model"), ("mAP", "mean")] == (
+        pytest.approx(0.61)
+    )
+    with pytest.raises(ValueError, match="left-out folds only"):
+        summarize(results, split="test")
+
+
+def test_summarize_tabulates_the_results_of_modality_robustness(redundant):
+    X, y, patients = redundant
+    net = toy_net(modalities=BOTH_IMAGES, modality_dropout=0.25, max_epochs=1)
+    robustness = modality_robustness(net, X, y, groups=patients, cv=3, dedicated=True)
+    summary = summarize(robustness.results)
+    pd.testing.assert_frame_equal(summary, summarize_robustness(robustness.results))
+    assert summary.index.get_level_values("available").unique().tolist() == (
+        robustness.available
+    )
+    assert summary.index.get_level_values("candidate").unique().tolist() == [
+        "one model", "dedicated", "one model - dedicated"
+    ]
 
 
 def test_run_robustness_writes_the_tables_and_the_figure(redundant, tmp_path):
