@@ -7,13 +7,16 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._frame import _plain, format_rows, validate_lesion_frame
-
-# Below this many rows a column of distinct values is unremarkable.
-_MIN_ROWS_FOR_ID_WARNING = 20
-
-# Version of the dict of ``_get_state``; ``_from_state`` refuses others.
-_STATE_VERSION = 1
+from .._frame import validate_lesion_frame
+from ._columns import (
+    categorical_block,
+    categories_of,
+    is_numeric,
+    is_single_valued,
+    numeric_block,
+    warn_identifier_columns,
+)
+from ._metadata_state import encoder_from_state, encoder_state
 
 
 class MetadataEncoder(TransformerMixin, BaseEstimator):
@@ -139,12 +142,12 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
                 f"numeric must be 'standardize' or 'passthrough', got {self.numeric!r}."
             )
         X = validate_lesion_frame(self, X, reset=True)
-        self.numeric_columns_ = [c for c in X.columns if _is_numeric(X[c])]
+        self.numeric_columns_ = [c for c in X.columns if is_numeric(X[c])]
         numeric = set(self.numeric_columns_)
         self.categorical_columns_ = [c for c in X.columns if c not in numeric]
-        _warn_identifier_columns(X, self.categorical_columns_)
+        warn_identifier_columns(X, self.categorical_columns_)
 
-        numbers = _numeric_block(X, self.numeric_columns_)
+        numbers = numeric_block(X, self.numeric_columns_)
         missing = np.isnan(numbers)
         present = [numbers[~missing[:, j], j] for j in range(numbers.shape[1])]
         self.medians_ = np.array(
@@ -156,15 +159,15 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
             deviations = imputed.std(axis=0)
             self.scales_ = np.where(deviations > 0, deviations, 1.0)
         partly_missing = missing.any(axis=0) & ~missing.all(axis=0)
-        single_valued = np.array([_single_valued(values) for values in present])
+        single_valued = np.array([is_single_valued(values) for values in present])
         self.indicated_columns_ = _pick(self.numeric_columns_, partly_missing)
         self.missingness_only_columns_ = _pick(
             self.numeric_columns_, single_valued & partly_missing
         )
 
         self.categories_ = [
-            _categories(values)
-            for values in _categorical_block(X, self.categorical_columns_).T
+            categories_of(values)
+            for values in categorical_block(X, self.categorical_columns_).T
         ]
         self.uninformative_columns_ = _pick(
             self.numeric_columns_, single_valued & ~partly_missing
@@ -203,7 +206,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         # text included, encodes the same.
         read = [c for c in self.numeric_columns_ if c not in uninformative]
         numbers = np.full((len(X), len(self.numeric_columns_)), np.nan)
-        numbers[:, _positions(self.numeric_columns_, read)] = _numeric_block(X, read)
+        numbers[:, _positions(self.numeric_columns_, read)] = numeric_block(X, read)
         missing = np.isnan(numbers)
         ignored = _positions(
             self.numeric_columns_,
@@ -234,7 +237,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
                 )
                 blocks.append(np.full((len(X), 1), value))
                 continue
-            values = _categorical_block(X, [column])[:, 0]
+            values = categorical_block(X, [column])[:, 0]
             known = [c for c in categories if c is not None]
             codes = pd.Index(known, dtype=object).get_indexer(values)  # -1: unknown
             if self.categorical == "ordinal":
@@ -334,26 +337,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
             float64 numpy arrays as top-level values; column names must be
             str or int.
         """
-        check_is_fitted(self)
-        state = {
-            "version": _STATE_VERSION,
-            "categorical": self.categorical,
-            "numeric": self.numeric,
-            "n_features_in": int(self.n_features_in_),
-            "feature_names_in": (
-                [str(name) for name in self.feature_names_in_]
-                if hasattr(self, "feature_names_in_")
-                else None
-            ),
-            "categories": [list(categories) for categories in self.categories_],
-            "medians": self.medians_.copy(),
-        }
-        for name in _STATE_COLUMN_LISTS:
-            state[name] = [_state_column(c) for c in getattr(self, f"{name}_")]
-        if self.numeric == "standardize":
-            state["means"] = self.means_.copy()
-            state["scales"] = self.scales_.copy()
-        return state
+        return encoder_state(self)
 
     @classmethod
     def _from_state(cls, state):
@@ -370,27 +354,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         encoder : MetadataEncoder
             A fitted encoder that transforms as the one saved did.
         """
-        if state.get("version") != _STATE_VERSION:
-            raise ValueError(
-                f"This MetadataEncoder state has version {state.get('version')!r}; "
-                f"this version of skmultimodal reads version {_STATE_VERSION}. "
-                "Refit the encoder, or load it with the skmultimodal that saved it."
-            )
-        encoder = cls(categorical=state["categorical"], numeric=state["numeric"])
-        encoder.n_features_in_ = int(state["n_features_in"])
-        if state["feature_names_in"] is not None:
-            encoder.feature_names_in_ = np.asarray(
-                state["feature_names_in"], dtype=object
-            )
-        for name in _STATE_COLUMN_LISTS:
-            setattr(encoder, f"{name}_", list(state[name]))
-        encoder.categories_ = [list(categories) for categories in state["categories"]]
-        encoder.medians_ = np.asarray(state["medians"], dtype=np.float64)
-        if encoder.numeric == "standardize":
-            encoder.means_ = np.asarray(state["means"], dtype=np.float64)
-            encoder.scales_ = np.asarray(state["scales"], dtype=np.float64)
-        encoder.source_columns_ = encoder._source_columns()
-        return encoder
+        return encoder_from_state(cls, state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -402,26 +366,6 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
-# Fitted attributes holding column names, saved under their names without "_".
-_STATE_COLUMN_LISTS = (
-    "numeric_columns",
-    "categorical_columns",
-    "indicated_columns",
-    "missingness_only_columns",
-    "uninformative_columns",
-)
-
-
-def _state_column(name):
-    name = _plain(name)
-    if isinstance(name, bool) or not isinstance(name, (str, int)):
-        raise TypeError(
-            f"Metadata column name {name!r} is a {type(name).__name__}; a saved "
-            "encoder names its columns by str or int. Rename the column."
-        )
-    return name
-
-
 def _pick(columns, mask):
     return [column for column, chosen in zip(columns, mask, strict=True) if chosen]
 
@@ -429,87 +373,3 @@ def _pick(columns, mask):
 def _positions(columns, chosen):
     chosen = set(chosen)
     return np.array([j for j, c in enumerate(columns) if c in chosen], dtype=np.intp)
-
-
-def _single_valued(values):
-    """Whether present values are one value, up to float rounding (or none)."""
-    if len(values) == 0:
-        return True
-    return np.ptp(values) <= 8 * np.finfo(np.float64).eps * np.abs(values).max()
-
-
-def _categories(values):
-    """Sorted categories of a ``_categorical_block`` column, then None if missing."""
-    present = {value for value in values if value is not None}
-    categories = sorted(present)
-    if len(present) < len(set(values)):
-        categories.append(None)
-    return categories
-
-
-def _is_numeric(column):
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return False
-    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-        return True
-    present = column.dropna()
-    if len(present) == 0:
-        return True
-    try:
-        parsed = pd.to_numeric(present, errors="coerce")
-    except TypeError:  # values such as dicts: categories named by their str()
-        return False
-    return bool(parsed.notna().all())
-
-
-def _numeric_block(X, columns):
-    block = np.empty((len(X), len(columns)), dtype=np.float64)
-    for j, name in enumerate(columns):
-        column = X[name]
-        if pd.api.types.is_bool_dtype(column) or isinstance(
-            column.dtype, pd.CategoricalDtype
-        ):
-            column = column.astype("float64")
-        values = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
-        unparsed = np.isnan(values) & ~column.isna().to_numpy()
-        if unparsed.any():
-            raise ValueError(
-                f"Metadata column {name!r} was numeric in fit but holds values "
-                f"that are not numbers at rows {format_rows(X.index[unparsed])} "
-                f"(e.g. {column[unparsed].iloc[0]!r}). Fix or blank these values."
-            )
-        infinite = np.isinf(values)
-        if infinite.any():
-            raise ValueError(
-                f"Metadata column {name!r} holds infinity at rows "
-                f"{format_rows(X.index[infinite])}; replace it with a finite "
-                "value or NaN."
-            )
-        block[:, j] = values
-    return block
-
-
-def _categorical_block(X, columns):
-    """Categories as strings, missing values as None, so that one type compares."""
-    block = np.empty((len(X), len(columns)), dtype=object)
-    for j, name in enumerate(columns):
-        column = X[name]
-        missing = column.isna().to_numpy()
-        values = column.astype(object).to_numpy()
-        block[:, j] = [None if m else str(v) for v, m in zip(values, missing)]
-    return block
-
-
-def _warn_identifier_columns(X, categorical_columns):
-    for name in categorical_columns:
-        column = X[name]
-        if len(column) >= _MIN_ROWS_FOR_ID_WARNING and column.nunique() == len(column):
-            warnings.warn(
-                f"Metadata column {name!r} has a different value in each of its "
-                f"{len(column)} rows, like an identifier or a file name: it cannot "
-                "generalise to new lesions and may leak the label. Pass patient or "
-                "lesion ids as `groups`, and leave such columns out of the "
-                "metadata (drop them or set `metadata_columns`).",
-                UserWarning,
-                stacklevel=3,
-            )
