@@ -45,6 +45,12 @@ STUDY_KEYS = ("cv", "test_size", "random_state", "device", "candidates", "data")
 FREE_PARAMS = ("device", "n_jobs", "verbose", "decode_jobs", "cache_dir")
 
 
+def check_out(out):
+    """Refuse an output folder that names a file, before anything runs."""
+    if out is not None and os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"out={os.fspath(out)!r} is a file, not a folder.")
+
+
 def write_csv(path, table):
     """Write ``table`` to ``path`` whole: an interruption leaves the old file."""
     temporary = path + ".tmp"

@@ -3,7 +3,9 @@
 Every score, on the left-out fold and on the held-out test set, for every
 lesion and for each data set's lesions, is computed from the probabilities
 kept from that one prediction, so that the scores and ``predictions`` can
-never disagree.
+never disagree. :func:`modality_robustness` fits, scores and keeps its
+probabilities with the same pieces (:func:`fit_and_predict`,
+:func:`score_rows`, :func:`prediction_frame`).
 """
 
 import inspect
@@ -67,7 +69,7 @@ def expected_rows(splits, source=None):
     rows = []
     for fold, ((train, _), parts) in enumerate(zip(splits.folds, scored_parts(splits))):
         for split, positions in parts.items():
-            for name, members in _by_source(positions, source):
+            for name, members in by_source(positions, source):
                 rows.append((fold, split, name, len(train), int(members.sum())))
     return pd.DataFrame(rows, columns=["fold", "split", "source", "n_train", "n_scored"])
 
@@ -113,37 +115,26 @@ def evaluate_candidate(
     """
     parts = scored_parts(splits)
     jobs = (
-        delayed(_fit_and_predict)(
-            clone(estimator), X, y, groups, train, np.concatenate(list(fold.values()))
+        delayed(fit_and_predict)(
+            clone(estimator), X, y, groups, train,
+            [X.iloc[np.concatenate(list(fold.values()))]],
         )
         for (train, _), fold in zip(splits.folds, parts)
     )
     rows, frames = [], []
     outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    for fold, ((train, _), fold_parts, (fit_time, fold_classes, proba)) in enumerate(
+    for fold, ((train, _), fold_parts, (fit_time, fold_classes, (proba,))) in enumerate(
         zip(splits.folds, parts, outcomes, strict=True)
     ):
-        proba = _over_classes(proba, fold_classes, classes)
+        proba = over_classes(proba, fold_classes, classes)
         start = 0
         for split, positions in fold_parts.items():
             part = proba[start : start + len(positions)]
             start += len(positions)
-            frames.append(
-                _prediction_frame(name, fold, split, positions, part, X, y, source, classes)
-            )
-            for source_name, members in _by_source(positions, source):
-                rows.append(
-                    {
-                        "candidate": name,
-                        "fold": fold,
-                        "split": split,
-                        "source": source_name,
-                        **lesion_scores(y[positions[members]], part[members], classes),
-                        "fit_time": fit_time,
-                        "n_train": len(train),
-                        "n_scored": int(members.sum()),
-                    }
-                )
+            keys = {"candidate": name, "fold": fold, "split": split}
+            frames.append(prediction_frame(keys, positions, part, X, y, source, classes))
+            rows += score_rows(keys, positions, part, y, source, classes,
+                               fit_time=fit_time, n_train=len(train))
         if on_fold is not None:
             on_fold()
     return (
@@ -152,30 +143,53 @@ def evaluate_candidate(
     )
 
 
+def seeded(estimator, random_state):
+    """Give a seedless candidate the study's seed, so reruns are comparable."""
+    params = estimator.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None:
+        estimator = clone(estimator).set_params(random_state=random_state)
+    return estimator
+
+
 def accepts_groups(estimator):
     """Whether ``estimator.fit`` takes ``groups`` (the nets' early-stopping split)."""
     return "groups" in inspect.signature(estimator.fit).parameters
 
 
-def _fit_and_predict(estimator, X, y, groups, train, scored):
-    """Fit on ``train``; one ``predict_proba`` over every lesion to score."""
+def fit_on(estimator, X, y, groups, rows):
+    """Fit on the lesions at ``rows``, with their groups when ``fit`` takes them."""
     fit_params = {}
     if groups is not None and accepts_groups(estimator):
-        fit_params["groups"] = groups[train]
+        fit_params["groups"] = groups[rows]
+    return estimator.fit(X.iloc[rows], y[rows], **fit_params)
+
+
+def fit_and_predict(estimator, X, y, groups, train, inputs):
+    """Fit on ``train``, then one ``predict_proba`` per lesion frame of ``inputs``.
+
+    Returns
+    -------
+    fit_time : float
+        Seconds the fit took.
+    classes : ndarray
+        The classes of the fit, the columns of the probabilities.
+    probas : list of ndarray
+        The probabilities of each frame.
+    """
     started = time.perf_counter()
-    estimator.fit(X.iloc[train], y[train], **fit_params)
+    fit_on(estimator, X, y, groups, train)
     fit_time = time.perf_counter() - started
-    return fit_time, estimator.classes_, estimator.predict_proba(X.iloc[scored])
+    return fit_time, estimator.classes_, [estimator.predict_proba(frame) for frame in inputs]
 
 
-def _over_classes(proba, fold_classes, classes):
+def over_classes(proba, fold_classes, classes):
     """Probabilities over every class of the study, zero for classes a fold lacked."""
     full = np.zeros((len(proba), len(classes)))
     full[:, np.searchsorted(classes, fold_classes)] = proba
     return full
 
 
-def _by_source(positions, source):
+def by_source(positions, source):
     """``("all", mask)``, then each data set's mask over ``positions``."""
     yield ALL_SOURCES, np.ones(len(positions), dtype=bool)
     if source is None:
@@ -187,15 +201,29 @@ def _by_source(positions, source):
             yield name, members
 
 
-def _prediction_frame(name, fold, split, positions, proba, X, y, source, classes):
+def score_rows(keys, positions, proba, y, source, classes, **fit):
+    """The ``results`` rows of one prediction of the lesions at ``positions``.
+
+    One row for every lesion, then one per data set; each holds ``keys``
+    (candidate, fold, ...), ``source``, the paper's metrics, ``n_scored``
+    and ``fit`` (the fit's time and size).
+    """
+    return [
+        {
+            **keys,
+            "source": name,
+            **lesion_scores(y[positions[members]], proba[members], classes),
+            "n_scored": int(members.sum()),
+            **fit,
+        }
+        for name, members in by_source(positions, source)
+    ]
+
+
+def prediction_frame(keys, positions, proba, X, y, source, classes):
+    """The ``predictions`` rows of the lesions at ``positions``: ``keys``, then the lesion."""
     frame = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
-    columns = {
-        "candidate": name,
-        "fold": fold,
-        "split": split,
-        "index": X.index[positions],
-        "y_true": y[positions],
-    }
+    columns = {**keys, "index": X.index[positions], "y_true": y[positions]}
     if source is not None:
         columns["source"] = source[positions]
     for position, (column, values) in enumerate(columns.items()):

@@ -1,10 +1,17 @@
-"""The study's tables and figures, as files."""
+"""The tables and figures of a study and of modality robustness, as files."""
 
 import os
 
-from ._folder import TABLE_LATEX, TABLE_MARKDOWN
+from ._folder import PREDICTIONS, RESULTS, TABLE_LATEX, TABLE_MARKDOWN, write_csv
 from ._folds import ALL_SOURCES
-from ._summary import format_summary, summarize
+from ._summary import (
+    METRIC_TITLES,
+    format_robustness,
+    format_summary,
+    markdown_table,
+    summarize,
+    summarize_robustness,
+)
 
 #: The figures :meth:`ModalityStudy.write_figures` writes.
 FIGURES = (
@@ -13,6 +20,8 @@ FIGURES = (
     "confusion_matrices.png",
     "forest_importances.png",
 )
+#: The files :func:`write_robustness` writes.
+ROBUSTNESS_FILES = (RESULTS, PREDICTIONS, TABLE_MARKDOWN, "robustness.png")
 
 
 def figure_candidates(candidates):
@@ -88,8 +97,6 @@ def write_figures(directory, results, predictions, *, split, curves, forest):
     forest : MetadataForestClassifier or None
         A fitted forest whose importances to draw.
     """
-    import matplotlib.pyplot as plt
-
     from ..plotting import (
         ConfusionMatricesDisplay,
         FeatureImportanceDisplay,
@@ -112,9 +119,58 @@ def write_figures(directory, results, predictions, *, split, curves, forest):
         figures["forest_importances.png"] = FeatureImportanceDisplay.from_estimator(
             forest
         ).figure_
-    paths = []
-    for name, figure in figures.items():
-        paths.append(os.path.join(directory, name))
-        figure.savefig(paths[-1], dpi=120, bbox_inches="tight")
-        plt.close(figure)
+    paths = [os.path.join(directory, name) for name in figures]
+    for path, figure in zip(paths, figures.values()):
+        _save(figure, path)
     return paths
+
+
+def write_robustness(directory, robustness, *, title):
+    """Write the files of a :func:`modality_robustness`; return their paths.
+
+    ``results.csv``, ``predictions.csv``, ``table.md`` (per metric, the mean
+    and standard deviation over folds per available subset, for every lesion
+    and for each data set) and ``robustness.png`` (mAP by available subset,
+    every lesion): :data:`ROBUSTNESS_FILES`.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Where to write; created if needed.
+    robustness : Bunch
+        What :func:`modality_robustness` returned.
+    title : str
+        The heading of the tables and the figure.
+    """
+    from ..plotting import ModalityRobustnessDisplay
+
+    os.makedirs(directory, exist_ok=True)
+    paths = [os.path.join(directory, name) for name in ROBUSTNESS_FILES]
+    results = robustness.results
+    write_csv(paths[0], results)
+    write_csv(paths[1], robustness.predictions)
+    cv = len(robustness.splits.folds)
+    sections = []
+    for source in dict.fromkeys(results["source"]):
+        summary = summarize_robustness(results, source=source)
+        lesions = "every lesion" if source == ALL_SOURCES else f"{source} lesions only"
+        sections += [
+            f"## {title}: {metric}, {cv}-fold cross-validation, {lesions}\n\n"
+            "mean (standard deviation) over folds, by the modalities available\n\n"
+            + markdown_table(format_robustness(summary, metric)) + "\n\n"
+            for metric in METRIC_TITLES.values()
+        ]
+    with open(paths[2], "w") as file:
+        file.write("".join(sections))
+    display = ModalityRobustnessDisplay.from_results(results)
+    display.ax_.set_title(f"{title}: {display.ax_.get_title()}")
+    _save(display.figure_, paths[3])
+    return paths
+
+
+def _save(figure, path):
+    """Write ``figure`` as a PNG file and free it: a study draws many."""
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(figure)

@@ -7,9 +7,6 @@ its modalities available (the others blanked), optionally next to dedicated
 nets trained on each subset alone.
 """
 
-import itertools
-import os
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,37 +16,32 @@ from sklearn.utils import Bunch
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .._compat import validate_parameter_constraints
-from .._frame import check_modalities, format_rows
-from ..metrics import lesion_scores
-from ..neural import MultimodalLesionClassifier
 from ..neural._inputs import lesion_presence, model_inputs
-from ..neural._parameters import PARAMETER_CONSTRAINTS, check_parameters
-from ._candidates import DEDICATED, ONE_MODEL, candidate_name, table_order
-from ._folder import write_csv
-from ._folds import ALL_SOURCES, _by_source, _over_classes, accepts_groups
-from ._splits import study_splits
-from ._study import _seeded
-from ._summary import (
-    METRIC_TITLES,
-    format_robustness,
-    markdown_table,
-    summarize_robustness,
+from ._candidates import DEDICATED, ONE_MODEL, candidate_name
+from ._checks import (
+    check_data,
+    check_learnable,
+    check_presence,
+    check_robustness_net,
+    check_subsets,
 )
+from ._folder import check_out
+from ._folds import (
+    fit_and_predict,
+    over_classes,
+    prediction_frame,
+    score_rows,
+    seeded,
+)
+from ._report import write_robustness
+from ._splits import study_splits
+from ._summary import METRIC_TITLES
 
 #: One row of ``results`` per candidate, fold, available subset and source.
 RESULT_COLUMNS = [
     "candidate", "fold", "available", "source", *METRIC_TITLES, "n_scored", "n_train",
     "fit_time",
 ]
-#: The files :func:`run_robustness` writes.
-FILES = ("results.csv", "predictions.csv", "table.md", "robustness.png")
-
-_NOUNS = {
-    "dermoscopic": "dermoscopic image",
-    "clinical": "clinical image",
-    "metadata": "metadata",
-}
 
 
 @dataclass
@@ -191,29 +183,18 @@ def modality_robustness(
     dsc + macro    60
     Name: n_scored, dtype: int64
     """
-    _check_estimator(estimator)
-    X, y, groups, source = _check_data(X, y, groups, source)
+    check_robustness_net(estimator)
+    X, y, groups, source = check_data(X, y, groups, source)
     modalities, image_columns, metadata_columns = model_inputs(
         X, estimator.modalities, estimator.dermoscopic_column,
         estimator.clinical_column, estimator.metadata_columns,
     )
-    if len(modalities) < 2:
-        raise ValueError(
-            f"The estimator uses the single modality {modalities[0]!r}: there is no "
-            "subset to score it with but all of it. Give it two or more modalities, "
-            "or cross-validate it as it is (compare_modalities)."
-        )
-    subsets = _check_subsets(subsets, modalities)
+    subsets = check_subsets(subsets, modalities)
     presence = lesion_presence(X, modalities, image_columns, metadata_columns)
-    for modality in modalities:
-        if not presence[modality].any():
-            raise ValueError(
-                f"No lesion has the {_NOUNS[modality]}, so no model can learn to use "
-                f"it: leave {modality!r} out of the estimator's modalities."
-            )
+    check_presence(presence, modalities)
     splits = study_splits(y, groups, cv=cv, random_state=random_state, source=source)
-    fits = _plan(_seeded(estimator, random_state), presence, subsets, splits, dedicated)
-    _check_learnable(fits, presence)
+    fits = _plan(seeded(estimator, random_state), presence, subsets, splits, dedicated)
+    check_learnable(fits, presence)
 
     # The columns blanked to hide each modality of the estimator.
     hidden = {m: [c] for m, c in image_columns.items()}
@@ -222,9 +203,9 @@ def modality_robustness(
     classes = np.unique(y)
     bar = tqdm(total=len(fits), desc="Fits", unit="fit", disable=not verbose)
     outcomes = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_and_predict)(
+        delayed(fit_and_predict)(
             fit.estimator, X, y, groups, fit.train,
-            [(positions, [hidden[m] for m in modalities if m not in subset])
+            [_blanked(X.iloc[positions], [hidden[m] for m in modalities if m not in subset])
              for subset, positions in fit.parts],
         )
         for fit in fits
@@ -232,22 +213,14 @@ def modality_robustness(
     rows, frames = [], []
     for fit, (fit_time, fit_classes, probas) in zip(fits, outcomes, strict=True):
         for (subset, positions), proba in zip(fit.parts, probas, strict=True):
-            proba = _over_classes(proba, fit_classes, classes)
-            available = candidate_name(subset)
-            frames.append(
-                _prediction_frame(fit, available, positions, proba, X, y, source, classes)
-            )
-            for source_name, members in _by_source(positions, source):
-                rows.append({
-                    "candidate": fit.candidate,
-                    "fold": fit.fold,
-                    "available": available,
-                    "source": source_name,
-                    **lesion_scores(y[positions[members]], proba[members], classes),
-                    "n_scored": int(members.sum()),
-                    "n_train": len(fit.train),
-                    "fit_time": fit_time,
-                })
+            proba = over_classes(proba, fit_classes, classes)
+            keys = {
+                "candidate": fit.candidate, "fold": fit.fold,
+                "available": candidate_name(subset),
+            }
+            frames.append(prediction_frame(keys, positions, proba, X, y, source, classes))
+            rows += score_rows(keys, positions, proba, y, source, classes,
+                               n_train=len(fit.train), fit_time=fit_time)
         bar.update(1)
     bar.close()
     available = [candidate_name(subset) for subset in subsets]
@@ -299,115 +272,18 @@ def run_robustness(
         As :func:`modality_robustness` returns it, with ``files``, the paths
         written.
     """
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise ValueError(f"out={os.fspath(out)!r} is a file, not a folder.")
+    check_out(out)
     robustness = modality_robustness(
         estimator, X, y, groups=groups, source=source, cv=cv, dedicated=dedicated,
         random_state=random_state, n_jobs=n_jobs, verbose=verbose,
     )
-    os.makedirs(out, exist_ok=True)
-    paths = [os.path.join(out, name) for name in FILES]
-    write_csv(paths[0], robustness.results)
-    write_csv(paths[1], robustness.predictions)
-    title = title or "Modality robustness"
-    sources = list(dict.fromkeys(robustness.results["source"]))
-    sections = []
-    for name in sources:
-        summary = summarize_robustness(robustness.results, source=name)
-        lesions = "every lesion" if name == ALL_SOURCES else f"{name} lesions only"
-        sections += [
-            f"## {title}: {metric}, {cv}-fold cross-validation, {lesions}\n\n"
-            "mean (standard deviation) over folds, by the modalities available\n\n"
-            + markdown_table(format_robustness(summary, metric)) + "\n\n"
-            for metric in METRIC_TITLES.values()
-        ]
-    with open(paths[2], "w") as file:
-        file.write("".join(sections))
-    import matplotlib.pyplot as plt
-
-    from ..plotting._robustness import ModalityRobustnessDisplay
-
-    display = ModalityRobustnessDisplay.from_results(robustness.results)
-    display.ax_.set_title(f"{title}: {display.ax_.get_title()}")
-    display.figure_.savefig(paths[3], dpi=120, bbox_inches="tight")
-    plt.close(display.figure_)
-    robustness.files = paths
+    robustness.files = write_robustness(
+        out, robustness, title=title or "Modality robustness"
+    )
     return robustness
 
 
 # -- the steps ----------------------------------------------------------------
-
-
-def _check_estimator(estimator):
-    if not isinstance(estimator, MultimodalLesionClassifier):
-        raise TypeError(
-            "estimator must be a MultimodalLesionClassifier, the net whose "
-            f"modalities are left out in turn; got {type(estimator).__name__}."
-        )
-    # Parameters the first fit would refuse are refused before the folds run.
-    validate_parameter_constraints(
-        PARAMETER_CONSTRAINTS, estimator.get_params(deep=False),
-        caller_name=type(estimator).__name__,
-    )
-    check_parameters(estimator)
-
-
-def _check_data(X, y, groups, source):
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(
-            f"X must be a lesion frame (a pandas DataFrame), got {type(X).__name__}."
-        )
-    y = np.asarray(y)
-    if y.shape != (len(X),):
-        raise ValueError(f"y has shape {y.shape} for {len(X)} lesions; give one label each.")
-    groups = None if groups is None else np.asarray(groups)
-    if source is None:
-        return X, y, groups, None
-    source = np.asarray(source)
-    if source.shape != (len(X),):
-        raise ValueError(
-            f"source has shape {source.shape} for {len(X)} lesions; name the data set "
-            "of each."
-        )
-    missing = np.asarray(pd.isna(source), dtype=bool)
-    if missing.any():
-        raise ValueError(
-            f"source names no data set for the lesions {format_rows(X.index[missing])}; "
-            "name the data set of each."
-        )
-    source = source.astype(str)
-    # One data set: every per-set score would repeat the overall one.
-    return X, y, groups, source if len(np.unique(source)) > 1 else None
-
-
-def _check_subsets(subsets, modalities):
-    """The subsets to score with, as tuples in canonical order, in the paper's order."""
-    if subsets is None:
-        subsets = [
-            combination
-            for size in range(1, len(modalities) + 1)
-            for combination in itertools.combinations(modalities, size)
-        ]
-    elif isinstance(subsets, str):
-        raise TypeError(
-            f"subsets must be a list of modality subsets, e.g. [('dermoscopic',)], got "
-            f"the string {subsets!r}."
-        )
-    checked = {}
-    for subset in subsets:
-        subset = check_modalities(subset)
-        foreign = [m for m in subset if m not in modalities]
-        if foreign:
-            raise ValueError(
-                f"The subset {list(subset)} holds {foreign}, which the estimator does "
-                f"not use; subsets are drawn from its modalities {list(modalities)}."
-            )
-        if candidate_name(subset) in checked:
-            raise ValueError(f"subsets lists {list(subset)} twice.")
-        checked[candidate_name(subset)] = subset
-    if not checked:
-        raise ValueError("subsets is empty; give at least one subset of modalities.")
-    return [checked[name] for name in table_order(checked)]
 
 
 def _plan(estimator, presence, subsets, splits, dedicated):
@@ -428,69 +304,6 @@ def _plan(estimator, presence, subsets, splits, dedicated):
     return fits
 
 
-def _check_learnable(fits, presence):
-    """Refuse, before any fit, nets that would refuse lesions they must predict.
-
-    A net predicts a lesion lacking a modality only if it learned to do
-    without it: from ``modality_dropout > 0`` (with two modalities or more),
-    or from training lesions that lacked it (``optional_modalities_``).
-    """
-    refused = {}
-    for fit in fits:
-        modalities = check_modalities(fit.estimator.modalities)
-        if fit.estimator.modality_dropout and len(modalities) > 1:
-            continue
-        for modality in modalities:
-            if not presence[modality].to_numpy()[fit.train].all():
-                continue
-            for subset, positions in fit.parts:
-                lacking = modality not in subset or not (
-                    presence[modality].to_numpy()[positions].all()
-                )
-                if lacking:
-                    key = (fit.candidate, modality, candidate_name(fit.estimator.modalities))
-                    refused.setdefault(key, {}).setdefault(fit.fold, []).append(
-                        candidate_name(subset)
-                    )
-    if not refused:
-        return
-    problems = []
-    for (candidate, modality, net), folds in refused.items():
-        subsets = list(dict.fromkeys(name for names in folds.values() for name in names))
-        where = f"fold {next(iter(folds))}" if len(folds) == 1 else f"folds {list(folds)}"
-        who = "the estimator" if candidate == ONE_MODEL else f"the dedicated {net!r} net"
-        problems.append(
-            f"{who} would never learn to do without the {_NOUNS[modality]} (every "
-            f"training lesion of {where} has it), yet must predict lesions lacking it "
-            f"with {subsets} available"
-        )
-    advice = (
-        "Set modality_dropout > 0 (e.g. 0.25) so that one model learns every subset, "
-        "or pass subsets= only those it can predict."
-        if any(key[0] == ONE_MODEL for key in refused)
-        else "Dedicated nets train without modality_dropout; pass dedicated=False, or "
-        "subsets= without these."
-    )
-    raise ValueError(
-        "Nothing was fitted: " + "; ".join(problems) + ". " + advice
-    )
-
-
-def _fit_and_predict(estimator, X, y, groups, train, parts):
-    """Fit on ``train``; predict each part with its modalities blanked."""
-    fit_params = {}
-    if groups is not None and accepts_groups(estimator):
-        fit_params["groups"] = groups[train]
-    started = time.perf_counter()
-    estimator.fit(X.iloc[train], y[train], **fit_params)
-    fit_time = time.perf_counter() - started
-    probas = [
-        estimator.predict_proba(_blanked(X.iloc[positions], blanked))
-        for positions, blanked in parts
-    ]
-    return fit_time, estimator.classes_, probas
-
-
 def _blanked(X, column_lists):
     """``X`` with every listed column emptied: those inputs are not there."""
     X = X.copy()
@@ -501,22 +314,6 @@ def _blanked(X, column_lists):
             # (text stays text), so the metadata encoder reads it as before.
             X[column] = X[column].mask(everywhere)
     return X
-
-
-def _prediction_frame(fit, available, positions, proba, X, y, source, classes):
-    frame = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
-    columns = {
-        "candidate": fit.candidate,
-        "fold": fit.fold,
-        "available": available,
-        "index": X.index[positions],
-        "y_true": y[positions],
-    }
-    if source is not None:
-        columns["source"] = source[positions]
-    for position, (column, values) in enumerate(columns.items()):
-        frame.insert(position, column, values)
-    return frame
 
 
 def _in_order(frame, available):

@@ -26,10 +26,10 @@ from sklearn.exceptions import NotFittedError
 from tqdm.auto import tqdm
 
 from .._compat import Interval, validate_parameter_constraints
-from .._frame import format_rows
 from ..neural import MultimodalLesionClassifier
 from ..neural._device import resolve_device
 from ._candidates import Candidate, modality_candidates
+from ._checks import check_data
 from ._folder import (
     PREDICTIONS,
     RESULTS,
@@ -37,6 +37,7 @@ from ._folder import (
     SETTINGS_FORMAT,
     STUDY_KEYS,
     check_columns,
+    check_out,
     check_same_study,
     compared_params,
     complete_candidates,
@@ -50,10 +51,11 @@ from ._folder import (
 from ._folds import (
     ALL_SOURCES,
     RESULT_COLUMNS,
-    accepts_groups,
     evaluate_candidate,
     expected_rows,
+    fit_on,
     scored_parts,
+    seeded,
 )
 from ._report import figure_candidates, tables, write_figures, write_tables
 from ._splits import study_splits
@@ -273,12 +275,8 @@ class ModalityStudy:
                 f"{list(self.candidates_)}."
             )
         X, y, groups, _ = self._data
-        development = self.splits_.development
         estimator = clone(self._estimators[name])
-        fit_params = {}
-        if groups is not None and accepts_groups(estimator):
-            fit_params["groups"] = groups[development]
-        return estimator.fit(X.iloc[development], y[development], **fit_params)
+        return fit_on(estimator, X, y, groups, self.splits_.development)
 
     def write_figures(self, directory=None):
         """Write the paper's figures as PNG files.
@@ -326,7 +324,7 @@ class ModalityStudy:
     def _run(self, X, y, *, groups, source, on_candidate=None):
         started = time.perf_counter()
         candidates = self._check_params()
-        X, y, groups, source = self._check_data(X, y, groups, source)
+        X, y, groups, source = check_data(X, y, groups, source)
         descriptions = {n: Candidate.from_estimator(e) for n, e in candidates.items()}
         left_out = left_out_candidates(candidates, descriptions, X, source)
         kept = {name: e for name, e in candidates.items() if name not in left_out}
@@ -425,45 +423,13 @@ class ModalityStudy:
                     f"Candidate {name!r} must be named by a string and be a classifier "
                     f"with fit and predict_proba, got {type(estimator).__name__}."
                 )
-        out = self.out
-        if out is not None and os.path.exists(out) and not os.path.isdir(out):
-            raise ValueError(f"out={os.fspath(out)!r} is a file, not a folder.")
+        check_out(self.out)
         clash = sorted(set(self.settings or {}) & set(_RECORDED))
         if clash:
             raise ValueError(
                 f"settings may not use the names {clash}, which the study records itself."
             )
-        return {name: _seeded(e, self.random_state) for name, e in candidates.items()}
-
-    def _check_data(self, X, y, groups, source):
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(
-                f"X must be a lesion frame (a pandas DataFrame), got {type(X).__name__}."
-            )
-        y = np.asarray(y)
-        if y.shape != (len(X),):
-            raise ValueError(
-                f"y has shape {y.shape} for {len(X)} lesions; give one label each."
-            )
-        groups = None if groups is None else np.asarray(groups)
-        if source is not None:
-            source = np.asarray(source)
-            if source.shape != (len(X),):
-                raise ValueError(
-                    f"source has shape {source.shape} for {len(X)} lesions; name the "
-                    "data set of each."
-                )
-            missing = np.asarray(pd.isna(source), dtype=bool)
-            if missing.any():
-                raise ValueError(
-                    f"source names no data set for the lesions "
-                    f"{format_rows(X.index[missing])}; name the data set of each."
-                )
-            source = source.astype(str)
-            # One data set: every per-set score would repeat the overall one.
-            if len(np.unique(source)) < 2:
-                source = None
-        return X, y, groups, source
+        return {name: seeded(e, self.random_state) for name, e in candidates.items()}
 
     def _settings(self, candidates, kept, left_out, X, y, groups, source):
         nets = [e for e in kept.values() if isinstance(e, MultimodalLesionClassifier)]
@@ -590,14 +556,6 @@ def _prediction_columns(classes, source):
     if source is not None:
         columns.append("source")
     return columns + [f"proba_{c}" for c in classes]
-
-
-def _seeded(estimator, random_state):
-    """Give a seedless candidate the study's seed, so reruns are comparable."""
-    params = estimator.get_params(deep=False)
-    if "random_state" in params and params["random_state"] is None:
-        estimator = clone(estimator).set_params(random_state=random_state)
-    return estimator
 
 
 def _counts(values):

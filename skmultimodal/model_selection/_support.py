@@ -18,7 +18,8 @@ _WITH_ARTICLE = {
     "clinical": "a clinical image",
     "metadata": "metadata",
 }
-_NOUNS = {
+#: How reasons name each modality.
+NOUNS = {
     "dermoscopic": "dermoscopic image",
     "clinical": "clinical image",
     "metadata": "metadata",
@@ -106,5 +107,5 @@ def _unsupported(estimator, candidate, X, source):
         )
     lesions = "1 lesion" if n == 1 else f"{n} lesions"
     has = "has" if n == 1 else "have"
-    none = " and ".join(f"no {_NOUNS[m]}" for m in candidate.modalities)
+    none = " and ".join(f"no {NOUNS[m]}" for m in candidate.modalities)
     return f"{lesions} ({where}) {has} {none}"
