@@ -19,8 +19,8 @@ from skmultimodal._cache import (
     parse_bytes,
     set_image_memory_limit,
 )
-from skmultimodal.neural import _backbones, get_feature_store
-from skmultimodal.neural._backbones import cached_tower
+from skmultimodal.neural import _tower_cache, get_feature_store
+from skmultimodal.neural._tower_cache import cached_tower
 from skmultimodal.preprocessing import get_image_store
 
 
@@ -45,7 +45,7 @@ def tiny_towers(monkeypatch):
     def build(backbone, weights, image_size):
         return torch.nn.Linear(2, 2), 2, ((0.5,) * 3, (0.25,) * 3)
 
-    monkeypatch.setattr(_backbones, "build_tower", build)
+    monkeypatch.setattr(_tower_cache, "build_tower", build)
 
 
 def mean_colour(pixels, view, identities):

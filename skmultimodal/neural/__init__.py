@@ -1,6 +1,6 @@
 """The fusion network of Yap et al. (2018) and its scikit-learn estimator."""
 
-from ._backbones import PretrainedWeightsUnavailable, build_tower
+from ._backbones import build_tower
 from ._callbacks import TrainingDivergedError
 from ._classifier import MultimodalLesionClassifier
 from ._data import LesionDataset
@@ -9,6 +9,7 @@ from ._extractor import ImageFeatureExtractor
 from ._features import FeatureStore, get_feature_store
 from ._module import FusionHead, FusionNet
 from ._net import LesionNet
+from ._weights import PretrainedWeightsUnavailable
 
 __all__ = [
     "FeatureStore",

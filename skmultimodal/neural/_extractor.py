@@ -10,7 +10,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, Options, StrOptions, _fit_context
-from ._backbones import cached_tower
 from ._data import load_lesions
 from ._device import (
     cuda_tuning,
@@ -22,6 +21,7 @@ from ._device import (
 )
 from ._features import frozen_features, weights_digest
 from ._module import FusionNet
+from ._tower_cache import cached_tower
 
 _POSITIVE = Interval(numbers.Integral, 1, None, closed="left")
 _PATH = [str, os.PathLike]

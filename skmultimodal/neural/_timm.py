@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 
 import torch
 
-from ._backbones import PretrainedWeightsUnavailable, TowerBase
+from ._backbones import TowerBase
+from ._weights import PretrainedWeightsUnavailable
 
 #: Seconds to wait for the weights server before calling the machine offline.
 CONNECT_TIMEOUT = 5.0

@@ -17,7 +17,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from skorch.helper import predefined_split
 
 from .._frame import check_groups
-from ._backbones import IMAGENET_MEAN, IMAGENET_STD, cached_tower
+from ._backbones import IMAGENET_MEAN, IMAGENET_STD
 from ._callbacks import TrainingInterrupted, new_fit_id, training_callbacks
 from ._device import (
     cuda_tuning,
@@ -30,6 +30,7 @@ from ._device import (
 from ._features import frozen_features
 from ._module import FusionNet
 from ._net import LesionNet
+from ._tower_cache import cached_tower
 
 # The estimator's parameters that shape training itself.
 _TRAINING_PARAMETERS = (

@@ -440,14 +440,14 @@ def _tower_state(clf, modality):
 
 
 def test_seeded_fits_copy_their_towers_instead_of_rebuilding(lesions, monkeypatch):
-    from skmultimodal.neural import _backbones
+    from skmultimodal.neural import _tower_cache
 
     X, y, _ = lesions
-    _backbones._TEMPLATES.clear()
+    _tower_cache._TEMPLATES.clear()
     built = []
-    original = _backbones.build_tower
+    original = _tower_cache.build_tower
     monkeypatch.setattr(
-        _backbones, "build_tower", lambda *args: built.append(args) or original(*args)
+        _tower_cache, "build_tower", lambda *args: built.append(args) or original(*args)
     )
     first = fast_net(max_epochs=1).fit(X, y)
     assert len(built) == 2  # one tower per image modality
@@ -457,7 +457,7 @@ def test_seeded_fits_copy_their_towers_instead_of_rebuilding(lesions, monkeypatc
     # first fit's copies left the cached towers untouched: a fit from the
     # cache equals a fit that builds everything again.
     from_cache = fast_net(max_epochs=1).fit(X, y)
-    _backbones._TEMPLATES.clear()
+    _tower_cache._TEMPLATES.clear()
     rebuilt = fast_net(max_epochs=1).fit(X, y)
     assert len(built) == 4
     assert_allclose(from_cache.predict_proba(X), rebuilt.predict_proba(X), rtol=1e-6)
