@@ -11,11 +11,11 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import _fit_context
 from .._frame import check_lesion_labels, format_rows, validate_lesion_frame
 from ..preprocessing import MetadataEncoder
-from ._data import load_lesions
 from ._device import cuda_tuning, release_cuda_memory, resolve_device, seed_of
 from ._export import export_towers
 from ._features import frozen_features
 from ._inputs import lesion_presence, model_inputs
+from ._loading import load_lesions
 from ._parameters import PARAMETER_CONSTRAINTS, check_parameters
 from ._training import fit_fusion_net, validation_split
 

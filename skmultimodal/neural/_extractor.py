@@ -10,7 +10,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, Options, StrOptions, _fit_context
-from ._data import load_lesions
 from ._device import (
     cuda_tuning,
     derived_seed,
@@ -20,6 +19,7 @@ from ._device import (
     seed_of,
 )
 from ._features import frozen_features, weights_digest
+from ._loading import load_lesions
 from ._module import FusionNet
 from ._tower_cache import cached_tower
 

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 
+from ._batches import BatchIterator
 from ._callbacks import StoppedEarly, TrainingInterrupted
-from ._data import BatchIterator
 from ._device import forward_autocast
 
 # Stands for "the same object as module_" in a pickled net (see __getstate__).
