@@ -1,9 +1,9 @@
 """What the evaluations refuse before any fit.
 
-The data of a study or of :func:`modality_robustness`, and what the latter
-asks of its net and its subsets of modalities: everything here runs before
-the first fit, so that an evaluation of hours is not refused after its first
-fold.
+The data of a study or of :func:`modality_robustness`, the study's
+candidates, and what :func:`modality_robustness` asks of its net and its
+subsets of modalities: everything here runs before the first fit, so that an
+evaluation of hours is not refused after its first fold.
 """
 
 import itertools
@@ -53,6 +53,20 @@ def check_data(X, y, groups, source):
     source = source.astype(str)
     # One data set: every per-set score would repeat the overall one.
     return X, y, groups, source if len(np.unique(source)) > 1 else None
+
+
+def check_candidates(candidates):
+    """Refuse a study without candidates, or with one that is no named classifier."""
+    if not candidates:
+        raise ValueError("candidates is empty; give at least one estimator.")
+    for name, estimator in candidates.items():
+        if not isinstance(name, str) or not (
+            hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")
+        ):
+            raise TypeError(
+                f"Candidate {name!r} must be named by a string and be a classifier "
+                f"with fit and predict_proba, got {type(estimator).__name__}."
+            )
 
 
 def check_robustness_net(estimator):

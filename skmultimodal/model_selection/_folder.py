@@ -3,19 +3,19 @@
 A study written to a folder resumes there: a rerun keeps the candidates the
 folder already holds in full and fits the others. Nothing in the folder is
 trusted unchecked: the settings it was started with must match (or the rerun
-is refused, naming the setting), and a candidate counts as done only when
+is refused, naming the setting: ``_settings``), and a candidate counts as done only when
 both ``results.csv`` and ``predictions.csv`` hold every one of its folds,
 splits and data sets, with the expected lesions.
 """
 
-import hashlib
 import json
 import os
-import re
+from datetime import datetime, timezone
 
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+
+from ._folds import RESULT_COLUMNS, expected_rows, scored_parts
+from ._settings import check_same_study
 
 RESULTS = "results.csv"
 PREDICTIONS = "predictions.csv"
@@ -28,21 +28,6 @@ TABLE_LATEX = "table.tex"
 _EXACT_FLOATS = (
     {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 )
-
-#: Bumped when settings.json changes what it records; a folder of another
-#: format cannot be checked, so it is not resumed.
-SETTINGS_FORMAT = 2
-
-# What a rerun must share with the run that started the folder, besides the
-# caller's own settings: these decide the splits, the models and the data.
-STUDY_KEYS = ("cv", "test_size", "random_state", "device", "candidates", "data")
-
-# Estimator parameters that decide where and how fast a candidate runs, not
-# what it computes: a seeded fit gives the same model whatever their value,
-# so a rerun may change them (a larger machine, another GPU of the same kind).
-# The device is still compared, as the kind of device the nets train on: CPU
-# and CUDA training differ by more than rounding (bf16 autocast on CUDA).
-FREE_PARAMS = ("device", "n_jobs", "verbose", "decode_jobs", "cache_dir")
 
 
 def check_out(out):
@@ -98,91 +83,6 @@ def read_settings(out):
             ) from None
 
 
-def plain(value):
-    """``value`` as JSON holds it, so that settings compare equal after a reload."""
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, BaseEstimator):
-        params = value.get_params(deep=False)
-        return {"estimator": type(value).__name__, "params": plain(params)}
-    # An object's address changes from run to run; what it is does not.
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
-
-
-def data_fingerprint(X, y, groups, source):
-    """A digest of the lesions, labels, groups and data sets of a study."""
-    digest = hashlib.sha256()
-    digest.update(X.to_csv().encode())
-    for values in (y, groups, source):
-        text = "none" if values is None else pd.Series(values).to_csv(index=False)
-        digest.update(text.encode())
-    return "sha256:" + digest.hexdigest()
-
-
-def check_same_study(previous, current, caller_keys, out):
-    """Refuse to continue ``previous`` when a setting that must match differs.
-
-    The caller's own settings (a command line's data set, preset, seed) are
-    compared first and, when any differs, named alone: the study's own
-    settings then differ as a consequence.
-    """
-    if previous.get("format") != SETTINGS_FORMAT:
-        raise ValueError(
-            f"{out!r} holds results of a study written by another version of "
-            "skmultimodal, whose settings.json does not record everything a resume "
-            "checks; write to another folder, or delete that one to start again."
-        )
-    for keys in (caller_keys, STUDY_KEYS):
-        changed = [key for key in keys if previous.get(key) != current.get(key)]
-        if changed:
-            details = "; ".join(_difference(key, previous, current) for key in changed)
-            raise ValueError(
-                f"{out!r} holds results of a study with other settings ({changed}): "
-                f"{details}. Write to another folder (--out), or delete {out!r} to "
-                "start again."
-            )
-
-
-def _difference(key, previous, current):
-    before, now = previous.get(key), current.get(key)
-    if key == "data":
-        return "data: the lesions, labels, groups or data sets are not the same"
-    if key == "candidates" and isinstance(before, dict) and isinstance(now, dict):
-        added, removed = sorted(set(now) - set(before)), sorted(set(before) - set(now))
-        if added or removed:
-            return f"candidates: added {added}, removed {removed}"
-        changes = []
-        for name in now:
-            was, is_ = _flat(before[name]), _flat(now[name])
-            changes += [
-                f"{name!r} {param} was {was.get(param)!r}, is {is_.get(param)!r}"
-                for param in sorted(set(was) | set(is_))
-                if was.get(param) != is_.get(param)
-            ]
-        return "candidates: " + ", ".join(changes)
-    return f"{key} was {before!r}, is {now!r}"
-
-
-def _flat(description):
-    """A candidate's description with its parameters beside its kind."""
-    rest = {k: v for k, v in description.items() if k != "params"}
-    return {**description.get("params", {}), **rest}
-
-
-def compared_params(estimator):
-    """The parameters of a candidate a rerun must keep (all but FREE_PARAMS)."""
-    params = estimator.get_params(deep=False)
-    return plain({k: v for k, v in params.items() if k not in FREE_PARAMS})
-
-
 def complete_candidates(results, predictions, names, expected, lesions):
     """The candidates of ``names`` that both files hold in full.
 
@@ -230,3 +130,96 @@ def check_columns(table, columns, path):
             f"{list(columns)}: it was not written by this study. Write to another "
             "folder, or delete that one to start again."
         )
+
+
+class StudyFolder:
+    """The study's files in ``out``, and what a rerun takes from them."""
+
+    def __init__(self, out, settings, caller_keys):
+        self.out = os.fspath(out)
+        self.settings = settings
+        self.caller_keys = caller_keys
+        self.run = {
+            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "n_jobs": settings["n_jobs"],
+        }
+
+    def path(self, name):
+        return os.path.join(self.out, name)
+
+    def open(self, names, splits, X, source, classes):
+        """Check the folder, keep its complete candidates and write the settings.
+
+        Returns
+        -------
+        done : dict of str to tuple of DataFrame
+            The results and predictions of each complete candidate.
+        """
+        os.makedirs(self.out, exist_ok=True)
+        results = read_csv(self.path(RESULTS))
+        predictions = read_csv(self.path(PREDICTIONS))
+        done, runs = {}, []
+        if results is not None or predictions is not None:
+            previous = read_settings(self.out)
+            if previous is None:
+                raise ValueError(
+                    f"{self.out!r} holds results but no {SETTINGS}, so nothing tells "
+                    "which study wrote them; write to another folder, or delete that "
+                    "one to start again."
+                )
+            check_same_study(previous, self.settings, self.caller_keys, self.out)
+            check_columns(results, RESULT_COLUMNS, self.path(RESULTS))
+            check_columns(
+                predictions, _prediction_columns(classes, source), self.path(PREDICTIONS)
+            )
+            lesions = {
+                (fold, split): sorted(str(v) for v in X.index[positions])
+                for fold, parts in enumerate(scored_parts(splits))
+                for split, positions in parts.items()
+            }
+            expected = expected_rows(splits, source)
+            ids = dict(zip((str(v) for v in X.index), X.index))
+            complete = complete_candidates(results, predictions, names, expected, lesions)
+            for name in complete:
+                scored = predictions[predictions["candidate"] == name].copy()
+                # The ids were read as text; give them back their own type.
+                scored["index"] = scored["index"].map(ids)
+                done[name] = (results[results["candidate"] == name], scored)
+            runs = previous.get("runs", [])
+        # Only complete candidates stay: one interrupted halfway is fitted again.
+        self.results = [rows for rows, _ in done.values()]
+        self.predictions = [rows for _, rows in done.values()]
+        self._write_files()
+        self.run["resumed"] = list(done)
+        self.settings["runs"] = [*runs, self.run]
+        write_json(self.path(SETTINGS), self.settings)
+        return done
+
+    def add(self, results, predictions):
+        """Save one more candidate."""
+        self.results.append(results)
+        self.predictions.append(predictions)
+        self._write_files()
+
+    def close(self, fitted, wall_time):
+        """Record what this run fitted and how long it took."""
+        wall_time = round(wall_time, 1)
+        self.run.update(fitted=fitted, wall_time_s=wall_time)
+        self.settings["wall_time_s"] = wall_time  # of this run, resumed or not
+        write_json(self.path(SETTINGS), self.settings)
+
+    def _write_files(self):
+        # Predictions first: a candidate counts as done only once both hold it.
+        for name, parts in ((PREDICTIONS, self.predictions), (RESULTS, self.results)):
+            if parts:
+                write_csv(self.path(name), pd.concat(parts, ignore_index=True))
+            elif os.path.exists(self.path(name)):
+                os.remove(self.path(name))
+
+
+def _prediction_columns(classes, source):
+    """The columns of the ``predictions.csv`` a study writes."""
+    columns = ["candidate", "fold", "split", "index", "y_true"]
+    if source is not None:
+        columns.append("source")
+    return columns + [f"proba_{c}" for c in classes]

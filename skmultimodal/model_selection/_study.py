@@ -1,75 +1,37 @@
 """The paper's study as an object: run, resume, tables, figures and refits.
 
 The pieces, each usable on its own: ``_candidates`` (what each candidate is),
-``_support`` (which ones the data support), ``_splits`` (folds and test set),
-``_folds`` (one candidate on the folds, fitted and predicted once, scored
-from the stored probabilities), ``_folder`` (the output folder and what a
-resume checks) and ``_report`` (tables and figures). A new protocol (an
-official train/test split, repeated folds) is a new way to draw ``splits_``:
+``_support`` (which ones the data support), ``_checks`` (what is refused
+before any fit), ``_splits`` (folds and test set), ``_folds`` (one candidate
+on the folds, fitted and predicted once, scored from the stored
+probabilities), ``_settings`` (what ``settings.json`` records and a resume
+compares), ``_folder`` (the output folder and what a resume takes from it)
+and ``_report`` (tables and figures). A new protocol (an official
+train/test split, repeated folds) is a new way to draw ``splits_``:
 everything downstream reads the positions it holds. Whatever defines it
 belongs in the settings a resume compares (``STUDY_KEYS``).
 """
 
-import json
 import numbers
 import os
-import platform
 import time
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from tqdm.auto import tqdm
 
 from .._compat import Interval, validate_parameter_constraints
-from ..neural import MultimodalLesionClassifier
-from ..neural._device import resolve_device
 from ._candidates import Candidate, modality_candidates
-from ._checks import check_data
-from ._folder import (
-    PREDICTIONS,
-    RESULTS,
-    SETTINGS,
-    SETTINGS_FORMAT,
-    STUDY_KEYS,
-    check_columns,
-    check_out,
-    check_same_study,
-    compared_params,
-    complete_candidates,
-    data_fingerprint,
-    plain,
-    read_csv,
-    read_settings,
-    write_csv,
-    write_json,
-)
-from ._folds import (
-    ALL_SOURCES,
-    RESULT_COLUMNS,
-    evaluate_candidate,
-    expected_rows,
-    fit_on,
-    scored_parts,
-    seeded,
-)
+from ._checks import check_candidates, check_data
+from ._folder import StudyFolder, check_out
+from ._folds import ALL_SOURCES, evaluate_candidate, fit_on, seeded
 from ._report import figure_candidates, tables, write_figures, write_tables
+from ._settings import RECORDED, study_settings
 from ._splits import study_splits
 from ._summary import summarize
 from ._support import left_out_candidates
-
-_LIBRARIES = (
-    "skmultimodal", "torch", "torchvision", "scikit-learn", "skorch", "pandas", "numpy",
-)
-# settings.json keys the study writes itself; a caller's settings take others.
-_RECORDED = (
-    "format", *STUDY_KEYS, "n_lesions", "classes", "sources", "left_out", "n_jobs",
-    "runs", "versions", "wall_time_s",
-)
 
 
 class ModalityStudy:
@@ -344,10 +306,10 @@ class ModalityStudy:
             source=source,
         )
         classes = np.unique(y)
-        settings = self._settings(candidates, kept, left_out, X, y, groups, source)
+        settings = study_settings(self, candidates, kept, left_out, X, y, groups, source)
         folder, done = None, {}
         if self.out is not None:
-            folder = _Folder(self.out, settings, list(self.settings or {}))
+            folder = StudyFolder(self.out, settings, list(self.settings or {}))
             done = folder.open(kept, splits, X, source, classes)
             if done:
                 self._say(
@@ -413,162 +375,16 @@ class ModalityStudy:
             self._parameter_constraints, params, caller_name=type(self).__name__
         )
         candidates = modality_candidates() if self.candidates is None else self.candidates
-        if not candidates:
-            raise ValueError("candidates is empty; give at least one estimator.")
-        for name, estimator in candidates.items():
-            if not isinstance(name, str) or not (
-                hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")
-            ):
-                raise TypeError(
-                    f"Candidate {name!r} must be named by a string and be a classifier "
-                    f"with fit and predict_proba, got {type(estimator).__name__}."
-                )
+        check_candidates(candidates)
         check_out(self.out)
-        clash = sorted(set(self.settings or {}) & set(_RECORDED))
+        clash = sorted(set(self.settings or {}) & set(RECORDED))
         if clash:
             raise ValueError(
                 f"settings may not use the names {clash}, which the study records itself."
             )
         return {name: seeded(e, self.random_state) for name, e in candidates.items()}
 
-    def _settings(self, candidates, kept, left_out, X, y, groups, source):
-        nets = [e for e in kept.values() if isinstance(e, MultimodalLesionClassifier)]
-        devices = sorted({torch.device(resolve_device(net.device)).type for net in nets})
-        settings = {
-            "format": SETTINGS_FORMAT,
-            **plain(self.settings or {}),
-            "cv": self.cv,
-            "test_size": self.test_size or None,
-            "random_state": self.random_state,
-            "device": devices or None,
-            "candidates": {
-                name: {
-                    **plain(vars(Candidate.from_estimator(estimator))),
-                    "estimator": type(estimator).__name__,
-                    "params": compared_params(estimator),
-                }
-                for name, estimator in candidates.items()
-            },
-            "data": data_fingerprint(X, y, groups, source),
-            "n_lesions": len(X),
-            "classes": _counts(y),
-            "sources": None if source is None else _counts(source),
-            "left_out": left_out,
-            "n_jobs": self.n_jobs,
-            "versions": _versions(),
-        }
-        # As a reload gives it: tuples become lists, so that settings compare equal.
-        return json.loads(json.dumps(settings, default=str))
-
     def _say(self, *lines):
         if self.verbose >= 1:
             for line in lines:
                 print(line)
-
-
-class _Folder:
-    """The study's files in ``out``, and what a rerun takes from them."""
-
-    def __init__(self, out, settings, caller_keys):
-        self.out = os.fspath(out)
-        self.settings = settings
-        self.caller_keys = caller_keys
-        self.run = {
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "n_jobs": settings["n_jobs"],
-        }
-
-    def path(self, name):
-        return os.path.join(self.out, name)
-
-    def open(self, names, splits, X, source, classes):
-        """Check the folder, keep its complete candidates and write the settings.
-
-        Returns
-        -------
-        done : dict of str to tuple of DataFrame
-            The results and predictions of each complete candidate.
-        """
-        os.makedirs(self.out, exist_ok=True)
-        results = read_csv(self.path(RESULTS))
-        predictions = read_csv(self.path(PREDICTIONS))
-        done, runs = {}, []
-        if results is not None or predictions is not None:
-            previous = read_settings(self.out)
-            if previous is None:
-                raise ValueError(
-                    f"{self.out!r} holds results but no {SETTINGS}, so nothing tells "
-                    "which study wrote them; write to another folder, or delete that "
-                    "one to start again."
-                )
-            check_same_study(previous, self.settings, self.caller_keys, self.out)
-            check_columns(results, RESULT_COLUMNS, self.path(RESULTS))
-            check_columns(
-                predictions, _prediction_columns(classes, source), self.path(PREDICTIONS)
-            )
-            lesions = {
-                (fold, split): sorted(str(v) for v in X.index[positions])
-                for fold, parts in enumerate(scored_parts(splits))
-                for split, positions in parts.items()
-            }
-            expected = expected_rows(splits, source)
-            ids = dict(zip((str(v) for v in X.index), X.index))
-            complete = complete_candidates(results, predictions, names, expected, lesions)
-            for name in complete:
-                scored = predictions[predictions["candidate"] == name].copy()
-                # The ids were read as text; give them back their own type.
-                scored["index"] = scored["index"].map(ids)
-                done[name] = (results[results["candidate"] == name], scored)
-            runs = previous.get("runs", [])
-        # Only complete candidates stay: one interrupted halfway is fitted again.
-        self.results = [rows for rows, _ in done.values()]
-        self.predictions = [rows for _, rows in done.values()]
-        self._write_files()
-        self.run["resumed"] = list(done)
-        self.settings["runs"] = [*runs, self.run]
-        write_json(self.path(SETTINGS), self.settings)
-        return done
-
-    def add(self, results, predictions):
-        """Save one more candidate."""
-        self.results.append(results)
-        self.predictions.append(predictions)
-        self._write_files()
-
-    def close(self, fitted, wall_time):
-        """Record what this run fitted and how long it took."""
-        wall_time = round(wall_time, 1)
-        self.run.update(fitted=fitted, wall_time_s=wall_time)
-        self.settings["wall_time_s"] = wall_time  # of this run, resumed or not
-        write_json(self.path(SETTINGS), self.settings)
-
-    def _write_files(self):
-        # Predictions first: a candidate counts as done only once both hold it.
-        for name, parts in ((PREDICTIONS, self.predictions), (RESULTS, self.results)):
-            if parts:
-                write_csv(self.path(name), pd.concat(parts, ignore_index=True))
-            elif os.path.exists(self.path(name)):
-                os.remove(self.path(name))
-
-
-def _prediction_columns(classes, source):
-    columns = ["candidate", "fold", "split", "index", "y_true"]
-    if source is not None:
-        columns.append("source")
-    return columns + [f"proba_{c}" for c in classes]
-
-
-def _counts(values):
-    """How many lesions have each value, in order of first appearance."""
-    counts = pd.Series(values).value_counts(sort=False)
-    return {str(k): int(v) for k, v in counts.items()}
-
-
-def _versions():
-    versions = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
