@@ -1,8 +1,9 @@
-"""What every display shares: matplotlib access and the study's predictions."""
+"""What every display shares: matplotlib access, the study's predictions and scores."""
 
 import numpy as np
 
 from ..model_selection._candidates import table_order
+from ..model_selection._summary import METRIC_TITLES
 
 
 def pyplot():
@@ -23,6 +24,29 @@ def axes_or_new(ax, **figure_options):
         return ax
     _, ax = pyplot().subplots(**figure_options)
     return ax
+
+
+def drawn(display, ax, *, tight_layout=True):
+    """``display``, with ``ax_`` and ``figure_`` set to where it was drawn."""
+    display.ax_, display.figure_ = ax, ax.figure
+    if tight_layout:
+        display.figure_.tight_layout()
+    return display
+
+
+def check_metric(metric):
+    """Refuse a metric that is not a scorer name of the study's results."""
+    if metric not in METRIC_TITLES:
+        raise ValueError(f"metric must be one of {list(METRIC_TITLES)}, got {metric!r}.")
+
+
+def fold_scores(rows, metric, candidates):
+    """The fold scores of each of ``candidates`` that ``rows`` holds, in that order."""
+    return {
+        name: rows.loc[rows["candidate"] == name, metric].dropna().tolist()
+        for name in candidates
+        if (rows["candidate"] == name).any()
+    }
 
 
 def probabilities_by_candidate(predictions, split="validation", candidates=None):

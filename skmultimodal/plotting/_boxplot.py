@@ -2,7 +2,7 @@
 
 from ..model_selection._candidates import table_order
 from ..model_selection._summary import METRIC_TITLES
-from ._base import axes_or_new
+from ._base import axes_or_new, check_metric, drawn, fold_scores
 
 
 class MetricBoxPlotDisplay:
@@ -66,17 +66,13 @@ class MetricBoxPlotDisplay:
         display : MetricBoxPlotDisplay
             The plotted display.
         """
-        if metric not in METRIC_TITLES:
-            raise ValueError(f"metric must be one of {list(METRIC_TITLES)}, got {metric!r}.")
+        check_metric(metric)
         rows = results[results["split"] == split]
         if "source" in rows:  # results of a study on several data sets
             rows = rows[rows["source"].astype(str) == source]
         if rows.empty:
             raise ValueError(f"The results hold no {split!r} scores of source {source!r}.")
-        scores = {
-            name: rows.loc[rows["candidate"] == name, metric].dropna().tolist()
-            for name in table_order(rows["candidate"].unique())
-        }
+        scores = fold_scores(rows, metric, table_order(rows["candidate"].unique()))
         return cls(scores, metric).plot(ax=ax)
 
     def plot(self, ax=None):
@@ -103,6 +99,4 @@ class MetricBoxPlotDisplay:
         n_folds = max((len(v) for v in self.scores.values()), default=0)
         ax.set(ylabel=title, title=f"{title} over {n_folds} folds (diamond: mean)")
         ax.grid(axis="y", alpha=0.3)
-        self.ax_, self.figure_ = ax, ax.figure
-        self.figure_.tight_layout()
-        return self
+        return drawn(self, ax)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import axes_or_new
+from ._base import axes_or_new, drawn
 
 
 class FeatureImportanceDisplay:
@@ -86,6 +86,4 @@ class FeatureImportanceDisplay:
             title="Random forest on metadata: feature importances",
         )
         ax.grid(axis="x", alpha=0.3)
-        self.ax_, self.figure_ = ax, ax.figure
-        self.figure_.tight_layout()
-        return self
+        return drawn(self, ax)

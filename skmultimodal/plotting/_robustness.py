@@ -4,7 +4,7 @@ import numpy as np
 
 from ..model_selection._candidates import DEDICATED, ONE_MODEL, table_order
 from ..model_selection._summary import METRIC_TITLES, select_source
-from ._base import axes_or_new
+from ._base import axes_or_new, check_metric, drawn, fold_scores
 
 # Candidates whose colour and marker are fixed, so that every figure of the
 # package draws the one model and the dedicated nets alike.
@@ -87,8 +87,7 @@ class ModalityRobustnessDisplay:
         display : ModalityRobustnessDisplay
             The plotted display.
         """
-        if metric not in METRIC_TITLES:
-            raise ValueError(f"metric must be one of {list(METRIC_TITLES)}, got {metric!r}.")
+        check_metric(metric)
         missing = [c for c in ("candidate", "available", metric) if c not in results]
         if missing:
             raise ValueError(
@@ -100,14 +99,11 @@ class ModalityRobustnessDisplay:
         candidates = list(dict.fromkeys(results["candidate"]))
         candidates.sort(key=lambda name: list(_STYLES).index(name) if name in _STYLES
                         else len(_STYLES))
-        scores = {}
-        for available in table_order(results["available"].unique()):
-            rows = results[results["available"] == available]
-            scores[available] = {
-                name: rows.loc[rows["candidate"] == name, metric].dropna().tolist()
-                for name in candidates
-                if (rows["candidate"] == name).any()
-            }
+        scores = {
+            available: fold_scores(results[results["available"] == available], metric,
+                                   candidates)
+            for available in table_order(results["available"].unique())
+        }
         return cls(scores, metric).plot(ax=ax)
 
     def plot(self, ax=None):
@@ -159,6 +155,4 @@ class ModalityRobustnessDisplay:
         )
         ax.legend(title="mean, 1 std; dots: folds", fontsize="small")
         ax.grid(axis="y", alpha=0.3)
-        self.ax_, self.figure_ = ax, ax.figure
-        self.figure_.tight_layout()
-        return self
+        return drawn(self, ax)

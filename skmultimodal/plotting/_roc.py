@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from ..metrics._lesion import MELANOMA
-from ._base import axes_or_new, probabilities_by_candidate
+from ._base import axes_or_new, drawn, probabilities_by_candidate
 
 
 class MelanomaRocDisplay:
@@ -135,5 +135,4 @@ class MelanomaRocDisplay:
         )
         ax.set_aspect("equal")
         ax.legend(loc="lower right", fontsize="small")
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
+        return drawn(self, ax, tight_layout=False)
