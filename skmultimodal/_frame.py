@@ -29,6 +29,22 @@ def format_rows(labels, max_listed=_MAX_LISTED):
     return shown
 
 
+def refuse_rows(flagged, labels, message):
+    """Raise a ValueError from ``message`` if any row is ``flagged``.
+
+    ``message`` is a template: ``{count}`` becomes the number of rows
+    flagged, ``{total}`` the number of rows, and ``{rows}`` the ``labels`` of
+    the flagged rows as :func:`format_rows` lists them.
+    """
+    flagged = np.asarray(flagged, dtype=bool)
+    if flagged.any():
+        raise ValueError(
+            message.format(
+                count=flagged.sum(), total=len(flagged), rows=format_rows(labels[flagged])
+            )
+        )
+
+
 def _plain(value):
     """Numpy scalars print as ``np.int64(3)`` under numpy 2; users wrote 3."""
     return value.item() if isinstance(value, np.generic) else value
@@ -121,10 +137,15 @@ def require_columns(X, columns, reason):
     missing = [c for c in columns if c not in X.columns]
     if missing:
         raise KeyError(
-            f"The lesion frame has no column {missing[0]!r}"
-            + (f" (nor {missing[1:]})" if len(missing) > 1 else "")
-            + f", which {reason}. Its columns are {list(X.columns)}."
+            f"The lesion frame has {format_missing_columns(missing)}, which {reason}. "
+            f"Its columns are {list(X.columns)}."
         )
+
+
+def format_missing_columns(missing):
+    """Return ``"no column 'a' (nor ['b', 'c'])"`` for an error message."""
+    also = f" (nor {missing[1:]})" if len(missing) > 1 else ""
+    return f"no column {missing[0]!r}{also}"
 
 
 def empty_cells(values):
@@ -246,13 +267,11 @@ def check_lesion_labels(y, index):
             f"X has {len(index)} rows but y has {len(y)} labels; they must "
             "match one to one."
         )
-    missing = np.asarray(pd.isna(y), dtype=bool)
-    if missing.any():
-        raise ValueError(
-            f"{missing.sum()} label(s) in y are missing (NaN/None), at rows "
-            f"{format_rows(index[missing])}. Drop these lesions or give them a "
-            "label."
-        )
+    refuse_rows(
+        pd.isna(y), index,
+        "{count} label(s) in y are missing (NaN/None), at rows {rows}. Drop these "
+        "lesions or give them a label.",
+    )
     if y.dtype.kind == "O" and all(isinstance(v, str) for v in y):
         # pandas' string dtype arrives as an object array of str.
         y = y.astype(str)
@@ -274,12 +293,10 @@ def check_groups(groups, n_samples):
             f"groups has shape {groups.shape} for {n_samples} lesions; give one "
             "group (patient or lesion id) per lesion."
         )
-    missing = np.asarray(pd.isna(groups), dtype=bool)
-    if missing.any():
-        raise ValueError(
-            f"{missing.sum()} group id(s) are missing, at positions "
-            f"{format_rows(np.flatnonzero(missing))}: a lesion without a patient "
-            "id cannot be kept with the patient's other lesions. Fill them in (a "
-            "lesion id will do) or drop those lesions."
-        )
+    refuse_rows(
+        pd.isna(groups), np.arange(n_samples),
+        "{count} group id(s) are missing, at positions {rows}: a lesion without a "
+        "patient id cannot be kept with the patient's other lesions. Fill them in "
+        "(a lesion id will do) or drop those lesions.",
+    )
     return groups

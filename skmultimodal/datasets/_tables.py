@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._frame import format_rows
+from .._frame import format_missing_columns, format_rows
 from ._vocabulary import OTHER, SEXES
 
 _MAX_LISTED_ENTRIES = 12
@@ -147,10 +147,8 @@ def read_table(path, columns, *, index=None, text_columns=()):
     missing = [column for column in columns if column not in table.columns]
     if missing:
         raise ValueError(
-            f"{path!r} has no column {missing[0]!r}"
-            + (f" (nor {missing[1:]})" if len(missing) > 1 else "")
-            + f"; its columns are {list(table.columns)}. Use the table as the "
-            "publisher ships it."
+            f"{path!r} has {format_missing_columns(missing)}; its columns are "
+            f"{list(table.columns)}. Use the table as the publisher ships it."
         )
     return table if index is None else index_by(table, index, path)
 
