@@ -1,20 +1,22 @@
 """MultimodalLesionClassifier: the fusion net of Yap et al. (2018) as an estimator."""
 
-import contextlib
-import warnings
-
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
-from .._frame import check_lesion_labels, format_rows, validate_lesion_frame
+from .._frame import check_lesion_labels, refuse_rows, validate_lesion_frame
 from ..preprocessing import MetadataEncoder
-from ._device import cuda_tuning, release_cuda_memory, resolve_device, seed_of
+from ._device import (
+    cuda_tuning,
+    net_on_device,
+    prediction_device,
+    resolve_device,
+    seed_of,
+)
 from ._export import export_towers
 from ._features import frozen_features
-from ._inputs import lesion_presence, model_inputs
+from ._inputs import learned_absences, lesion_presence, model_inputs
 from ._loading import load_lesions
 from ._parameters import PARAMETER_CONSTRAINTS, check_parameters
 from ._training import fit_fusion_net, validation_split
@@ -327,7 +329,9 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         self.image_size_ = int(self.image_size)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         presence = self._presence(X)
-        self.optional_modalities_ = self._learned_absences(presence)
+        self.optional_modalities_ = learned_absences(
+            self.modalities_, presence, self.modality_dropout
+        )
         self.metadata_encoder_ = self._fit_metadata_encoder(X, presence)
         split = None
         if self.early_stopping:
@@ -362,8 +366,8 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_lesion_frame(self, X, reset=False)
         dataset = self._load(X, self._presence(X))
-        device = self._prediction_device()
-        with cuda_tuning(device), self._on_device(device) as module:
+        device = prediction_device(self.device)
+        with cuda_tuning(device), net_on_device(self.net_, device) as module:
             if module.freeze_towers:
                 dataset = frozen_features(
                     module, dataset, device=device,
@@ -371,13 +375,12 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
                     batch_size=self.net_.batch_size, digests=self._frozen_weights,
                 )
             proba = self.net_.predict_proba(dataset).astype(np.float64)
-        broken = ~np.isfinite(proba).all(axis=1)
-        if broken.any():
-            raise ValueError(
-                f"The model gives non-finite probabilities for {broken.sum()} "
-                f"lesion(s), rows {format_rows(X.index[broken])}: its weights are "
-                "not usable (were they loaded from a damaged file?). Refit it."
-            )
+        refuse_rows(
+            ~np.isfinite(proba).all(axis=1), X.index,
+            "The model gives non-finite probabilities for {count} lesion(s), rows "
+            "{rows}: its weights are not usable (were they loaded from a damaged "
+            "file?). Refit it.",
+        )
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -461,11 +464,6 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             optional=getattr(self, "optional_modalities_", None),
         )
 
-    def _learned_absences(self, presence):
-        if self.modality_dropout and len(self.modalities_) > 1:
-            return self.modalities_
-        return tuple(m for m in self.modalities_ if not presence[m].all())
-
     def _fit_metadata_encoder(self, X, presence):
         if "metadata" not in self.modalities_:
             return None
@@ -491,37 +489,3 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
             decode_jobs=self.decode_jobs,
             progress=bool(self.verbose),
         )
-
-    def _prediction_device(self):
-        """The ``device`` parameter's device, or the CPU where CUDA is gone.
-
-        A model fitted with ``device="cuda"`` and loaded on a machine without
-        a GPU still predicts, on the CPU (same results, only slower).
-        """
-        try:
-            return resolve_device(self.device)
-        except ValueError:
-            if torch.cuda.is_available() or "cuda" not in str(self.device):
-                raise
-        warnings.warn(
-            f"device={self.device!r} but CUDA is not available on this machine; "
-            "predicting on the CPU. Set device='auto' or 'cpu' to silence this.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return "cpu"
-
-    @contextlib.contextmanager
-    def _on_device(self, device):
-        """Move the trained net to ``device`` for a block, then back to the CPU."""
-        net, module = self.net_, self.net_.module_
-        trained_on = net.device
-        net.device = device
-        module.to(device)
-        try:
-            yield module
-        finally:
-            module.to("cpu")
-            net.device = trained_on
-            release_cuda_memory(device)
-

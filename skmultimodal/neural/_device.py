@@ -3,6 +3,7 @@
 import contextlib
 import numbers
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -56,6 +57,45 @@ def resolve_device(device):
             "machine; use device='auto' or 'cpu'."
         )
     return str(resolved)
+
+
+def prediction_device(device):
+    """The device ``device`` names, or the CPU where CUDA is gone.
+
+    A model fitted with ``device="cuda"`` and loaded on a machine without
+    a GPU still predicts, on the CPU (same results, only slower).
+    """
+    try:
+        return resolve_device(device)
+    except ValueError:
+        if torch.cuda.is_available() or "cuda" not in str(device):
+            raise
+    warnings.warn(
+        f"device={device!r} but CUDA is not available on this machine; "
+        "predicting on the CPU. Set device='auto' or 'cpu' to silence this.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return "cpu"
+
+
+@contextlib.contextmanager
+def net_on_device(net, device):
+    """Move a trained skorch ``net`` to ``device`` for a block, then back to the CPU.
+
+    Yields the net's module. Between calls the weights wait in CPU memory,
+    so that fitted models hold no GPU memory.
+    """
+    module = net.module_
+    trained_on = net.device
+    net.device = device
+    module.to(device)
+    try:
+        yield module
+    finally:
+        module.to("cpu")
+        net.device = trained_on
+        release_cuda_memory(device)
 
 
 def on_cuda(device):

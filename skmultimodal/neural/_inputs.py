@@ -87,3 +87,15 @@ def lesion_presence(X, modalities, image_columns, metadata_columns, optional=Non
                 "missing input."
             )
     return presence
+
+
+def learned_absences(modalities, presence, modality_dropout):
+    """The modalities a model learns to do without, from its training lesions.
+
+    Those some training lesions lack (``presence``, see
+    :func:`lesion_presence`); every one with ``modality_dropout`` and more
+    than one modality.
+    """
+    if modality_dropout and len(modalities) > 1:
+        return modalities
+    return tuple(m for m in modalities if not presence[m].all())
