@@ -9,6 +9,7 @@ import numpy as np
 
 # Private in sklearn; _compat says why it is needed.
 from .._compat import _BaseScorer
+from ._docstrings import document
 from ._lesion import (
     cancer_auc,
     cross_entropy,
@@ -48,6 +49,7 @@ class _ProbabilityScorer(_BaseScorer):
         return f"lesion_scorer({self._score_func.__name__})"
 
 
+@document
 def lesion_scorers(*, loss=False):
     """Scorers for the paper's four metrics, for ``scoring=`` in model selection.
 
@@ -59,9 +61,7 @@ def lesion_scorers(*, loss=False):
 
     Parameters
     ----------
-    loss : bool, default=False
-        Also score the validation loss, as ``"neg_log_loss"`` (the negated
-        :func:`cross_entropy`, so that greater is better).
+    %(loss)s
 
     Returns
     -------
@@ -89,6 +89,7 @@ def lesion_scorers(*, loss=False):
     return scorers
 
 
+@document
 def lesion_scores(y_true, y_proba, labels, *, loss=False):
     """Every lesion metric of one probability matrix, in one dict.
 
@@ -98,14 +99,7 @@ def lesion_scores(y_true, y_proba, labels, *, loss=False):
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,)
-        True class labels.
-    y_proba : array-like of shape (n_samples, n_classes)
-        Predicted probabilities, one column per class, finite and between 0
-        and 1.
-    labels : array-like of shape (n_classes,)
-        The class of each column of ``y_proba``, e.g. an estimator's
-        ``classes_``; at least one must occur in ``y_true``.
+    %(inputs)s
     loss : bool, default=False
         Also give the validation loss, as ``"neg_log_loss"`` (the negated
         :func:`cross_entropy`).
@@ -161,6 +155,7 @@ class _LesionScoring:
         return f"lesion_scoring(loss={self.loss!r})"
 
 
+@document
 def lesion_scoring(*, loss=False):
     """One scoring callable for every lesion metric, for ``scoring=``.
 
@@ -174,9 +169,7 @@ def lesion_scoring(*, loss=False):
 
     Parameters
     ----------
-    loss : bool, default=False
-        Also score the validation loss, as ``"neg_log_loss"`` (the negated
-        :func:`cross_entropy`, so that greater is better).
+    %(loss)s
 
     Returns
     -------
