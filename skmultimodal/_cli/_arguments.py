@@ -7,6 +7,9 @@ status 2) before any work is done.
 import argparse
 import os
 import re
+from types import SimpleNamespace
+
+from ._presets import PRESETS
 
 DEMO = "demo"
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
@@ -191,6 +194,43 @@ def tower_weights(directory, substitute, default):
     from ..neural import exported_weights
 
     return exported_weights(directory, substitute=substitute, default=default)
+
+
+def add_net_options(parser):
+    """``--preset``, ``--weights`` and ``--substitute``: the fusion net's settings."""
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick",
+                        help="net settings: quick (CPU minutes) or paper (GPU)")
+    add_weights_options(parser)
+
+
+def net_study(arguments):
+    """What ``compare`` and ``robustness`` start from, given their data and net options.
+
+    The data sets are checked and the tower weights found before any data set
+    is loaded, so that a mistyped option is reported at once.
+
+    Returns
+    -------
+    setup : SimpleNamespace
+        ``datasets`` (as given), ``preset`` (its settings), ``net`` (the
+        preset's net settings with the tower weights), ``title`` (of the
+        tables and figures) and ``data`` (``X, y, groups, source``).
+    """
+    datasets = arguments.dataset or [DEMO]
+    names = source_names(datasets)
+    preset = PRESETS[arguments.preset]
+    weights = tower_weights(arguments.weights, arguments.substitute, preset["net"]["weights"])
+    data = load(
+        datasets, names, preset["demo"], seed=arguments.seed,
+        missing_images=arguments.missing_images,
+    )
+    return SimpleNamespace(
+        datasets=datasets,
+        preset=preset,
+        net={**preset["net"], "weights": weights},
+        title=f"{', '.join(datasets)}, {arguments.preset} preset",
+        data=data,
+    )
 
 
 def add_weights_options(parser):

@@ -8,17 +8,14 @@ import warnings
 from ._arguments import (
     DEMO,
     add_data_options,
+    add_net_options,
     add_run_options,
-    add_weights_options,
     folder,
     fraction,
     integer,
-    load,
-    source_names,
-    tower_weights,
+    net_study,
     use_agg_backend,
 )
-from ._presets import PRESETS
 
 
 def add_parser(commands, epilog):
@@ -37,9 +34,7 @@ def add_parser(commands, epilog):
         epilog=epilog,
     )
     add_data_options(compare)
-    compare.add_argument("--preset", choices=sorted(PRESETS), default="quick",
-                         help="net settings: quick (CPU minutes) or paper (GPU)")
-    add_weights_options(compare)
+    add_net_options(compare)
     compare.add_argument("--cv", type=integer(2), default=5,
                          help="number of folds, at least 2 (default: 5)")
     compare.add_argument(
@@ -71,31 +66,25 @@ def run(arguments):
     from ..model_selection._report import describe_scores
 
     started = time.perf_counter()
-    datasets = arguments.dataset or [DEMO]
-    names = source_names(datasets)
-    preset = PRESETS[arguments.preset]
-    weights = tower_weights(arguments.weights, arguments.substitute, preset["net"]["weights"])
-    X, y, groups, source = load(
-        datasets, names, preset["demo"], seed=arguments.seed,
-        missing_images=arguments.missing_images,
-    )
+    setup = net_study(arguments)
+    X, y, groups, source = setup.data
     study = ModalityStudy(
-        _candidates(preset, weights, arguments),
+        _candidates(setup, arguments),
         cv=arguments.cv,
         test_size=arguments.test_size or None,
         random_state=arguments.seed,
         n_jobs=arguments.n_jobs,
         out=arguments.out,
         settings={
-            "dataset": datasets,
+            "dataset": setup.datasets,
             "preset": arguments.preset,
             "seed": arguments.seed,
             "missing_images": arguments.missing_images,
-            "net": {**preset["net"], "weights": weights},
-            "forest": preset["forest"],
-            "demo": preset["demo"] if datasets == [DEMO] else None,
+            "net": setup.net,
+            "forest": setup.preset["forest"],
+            "demo": setup.preset["demo"] if setup.datasets == [DEMO] else None,
         },
-        title=f"{', '.join(datasets)}, {arguments.preset} preset",
+        title=setup.title,
         verbose=1 if arguments.no_progress else 2,
     )
     with warnings.catch_warnings():
@@ -122,14 +111,13 @@ def run(arguments):
     return 0
 
 
-def _candidates(preset, weights, arguments):
+def _candidates(setup, arguments):
     from ..forest import MetadataForestClassifier
     from ..model_selection import modality_candidates
     from ..neural import MultimodalLesionClassifier
 
     net = MultimodalLesionClassifier(
-        **{**preset["net"], "weights": weights}, device=arguments.device,
-        random_state=arguments.seed,
+        **setup.net, device=arguments.device, random_state=arguments.seed
     )
-    forest = MetadataForestClassifier(**preset["forest"], random_state=arguments.seed)
+    forest = MetadataForestClassifier(**setup.preset["forest"], random_state=arguments.seed)
     return modality_candidates(net, forest)

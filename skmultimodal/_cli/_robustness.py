@@ -1,19 +1,17 @@
 """``skmultimodal robustness``: one model scored with each subset of its modalities."""
 
+import os
+
 from ._arguments import (
-    DEMO,
     add_data_options,
+    add_net_options,
     add_run_options,
-    add_weights_options,
     folder,
     fraction,
     integer,
-    load,
-    source_names,
-    tower_weights,
+    net_study,
     use_agg_backend,
 )
-from ._presets import PRESETS
 
 
 def add_parser(commands, epilog):
@@ -31,9 +29,7 @@ def add_parser(commands, epilog):
         epilog=epilog,
     )
     add_data_options(robustness)
-    robustness.add_argument("--preset", choices=sorted(PRESETS), default="quick",
-                            help="net settings: quick (CPU minutes) or paper (GPU)")
-    add_weights_options(robustness)
+    add_net_options(robustness)
     robustness.add_argument(
         "--modality-dropout", type=fraction, default=0.25,
         help="probability of hiding each present modality of a training lesion "
@@ -54,32 +50,20 @@ def run(arguments):
     from ..model_selection._robustness import run_robustness
     from ..neural import MultimodalLesionClassifier
 
-    datasets = arguments.dataset or [DEMO]
-    names = source_names(datasets)
-    preset = PRESETS[arguments.preset]
-    weights = tower_weights(arguments.weights, arguments.substitute, preset["net"]["weights"])
-    X, y, groups, source = load(
-        datasets, names, preset["demo"], seed=arguments.seed,
-        missing_images=arguments.missing_images,
-    )
+    setup = net_study(arguments)
+    X, y, groups, source = setup.data
     net = MultimodalLesionClassifier(
-        **{**preset["net"], "weights": weights},
-        modality_dropout=arguments.modality_dropout, device=arguments.device,
-        random_state=arguments.seed,
+        **setup.net, modality_dropout=arguments.modality_dropout,
+        device=arguments.device, random_state=arguments.seed,
     )
-    title = f"{', '.join(datasets)}, {arguments.preset} preset"
     robustness = run_robustness(
         net, X, y, out=arguments.out, groups=groups, source=source, cv=arguments.cv,
         dedicated=not arguments.no_dedicated, random_state=arguments.seed,
-        n_jobs=arguments.n_jobs, title=title, verbose=0 if arguments.no_progress else 1,
+        n_jobs=arguments.n_jobs, title=setup.title,
+        verbose=0 if arguments.no_progress else 1,
     )
     with open(robustness.files[2], encoding="utf-8") as table:
         print(table.read())
-    print(f"Wrote {arguments.out}/: {', '.join(map(_name, robustness.files))}.")
+    names = ", ".join(os.path.basename(path) for path in robustness.files)
+    print(f"Wrote {arguments.out}/: {names}.")
     return 0
-
-
-def _name(path):
-    import os
-
-    return os.path.basename(path)
