@@ -2,11 +2,18 @@
 
 Every metric takes the same three inputs and refuses the same bad ones, so
 their descriptions are kept here and filled into each docstring's
-``%(inputs)s`` and ``%(input_errors)s`` lines, as the data set loaders do
+``%(inputs)s``, ``%(input_errors)s`` (``%(auc_errors)s`` for the AUCs) and
+``%(loss)s`` lines, as the data set loaders do
 (see :func:`~skmultimodal.datasets._base.fill_doc`).
 """
 
 from ..datasets._base import fill_doc
+
+_INPUT_ERRORS = """\
+ValueError
+    When ``y_proba`` holds NaN, infinity or values outside [0, 1], or
+    ``y_true`` and ``labels`` share no label or spell one label two ways
+    (see :ref:`metrics_input_checks`)."""
 
 PARAGRAPHS = {
     "inputs": """\
@@ -18,11 +25,10 @@ y_proba : array-like of shape (n_samples, n_classes)
 labels : array-like of shape (n_classes,)
     The class of each column of ``y_proba``, e.g. an estimator's
     ``classes_``; at least one must occur in ``y_true``.""",
-    "input_errors": """\
-ValueError
-    When ``y_proba`` holds NaN, infinity or values outside [0, 1], or
-    ``y_true`` and ``labels`` share no label or spell one label two ways
-    (see :ref:`metrics_input_checks`).""",
+    "input_errors": _INPUT_ERRORS,
+    "auc_errors": _INPUT_ERRORS + """
+    Also when the positive label(s) occur neither in ``y_true`` nor in
+    ``labels``.""",
     "loss": """\
 loss : bool, default=False
     Also score the validation loss, as ``"neg_log_loss"`` (the negated

@@ -96,9 +96,7 @@ def melanoma_auc(y_true, y_proba, labels, *, melanoma=MELANOMA):
 
     Raises
     ------
-    %(input_errors)s
-        Also when the positive label(s) occur neither in ``y_true`` nor in
-        ``labels``.
+    %(auc_errors)s
 
     Examples
     --------
@@ -141,9 +139,7 @@ def cancer_auc(y_true, y_proba, labels, *, cancers=CANCERS):
 
     Raises
     ------
-    %(input_errors)s
-        Also when the positive label(s) occur neither in ``y_true`` nor in
-        ``labels``.
+    %(auc_errors)s
 
     Examples
     --------
