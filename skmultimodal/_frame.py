@@ -114,6 +114,18 @@ def validate_lesion_frame(estimator, X, *, reset):
     return pd.DataFrame(array)
 
 
+def lesion_frame_tags(tags):
+    """Mark ``tags`` as those of an estimator of lesion frames; return them.
+
+    A lesion frame holds missing values, text (image paths, categories) and
+    pandas categorical columns, all of which such an estimator takes.
+    """
+    tags.input_tags.allow_nan = True
+    tags.input_tags.string = True
+    tags.input_tags.categorical = True
+    return tags
+
+
 def metadata_columns_of(X, metadata_columns, image_columns):
     """Resolve ``metadata_columns`` (``None`` = every non-image column)."""
     if metadata_columns is None:

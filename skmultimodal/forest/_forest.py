@@ -5,7 +5,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from .._frame import check_lesion_labels, metadata_columns_of, validate_lesion_frame
+from .._frame import (
+    check_lesion_labels,
+    lesion_frame_tags,
+    metadata_columns_of,
+    validate_lesion_frame,
+)
 from ..preprocessing import MetadataEncoder
 
 
@@ -203,8 +208,4 @@ class MetadataForestClassifier(ClassifierMixin, BaseEstimator):
         return np.array([by_column.get(c, 0.0) for c in columns])
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
-        return tags
+        return lesion_frame_tags(super().__sklearn_tags__())

@@ -5,7 +5,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _fit_context
-from .._frame import check_lesion_labels, refuse_rows, validate_lesion_frame
+from .._frame import (
+    check_lesion_labels,
+    lesion_frame_tags,
+    refuse_rows,
+    validate_lesion_frame,
+)
 from ..preprocessing import MetadataEncoder
 from ._device import (
     cuda_tuning,
@@ -448,10 +453,7 @@ class MultimodalLesionClassifier(ClassifierMixin, BaseEstimator):
         return export_towers(self, directory)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
+        tags = lesion_frame_tags(super().__sklearn_tags__())
         tags.non_deterministic = self.random_state is None
         return tags
 

@@ -112,7 +112,6 @@ class Entries:
             raise
 
 
-
 def npy_header(shape):
     """The ``.npy`` (version 1.0) header of a C-ordered uint8 array of ``shape``.
 

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._frame import validate_lesion_frame
+from .._frame import lesion_frame_tags, validate_lesion_frame
 from ._columns import (
     categorical_block,
     categories_of,
@@ -357,10 +357,7 @@ class MetadataEncoder(TransformerMixin, BaseEstimator):
         return encoder_from_state(cls, state)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.categorical = True
+        tags = lesion_frame_tags(super().__sklearn_tags__())
         # Always float32, the precision the nets compute in.
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
