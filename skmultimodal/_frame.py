@@ -29,6 +29,18 @@ def format_rows(labels, max_listed=_MAX_LISTED):
     return shown
 
 
+def format_lines(lines, unit="", max_listed=_MAX_LISTED):
+    """Return the first ``max_listed`` ``lines`` indented, then ``"... (12 in all)"``.
+
+    ``unit`` names what was counted (``" files"`` gives ``"(12 files in all)"``).
+    """
+    lines = list(lines)
+    shown = [f"  {line}" for line in lines[:max_listed]]
+    if len(lines) > max_listed:
+        shown.append(f"  ... ({len(lines)}{unit} in all)")
+    return "\n".join(shown)
+
+
 def refuse_rows(flagged, labels, message):
     """Raise a ValueError from ``message`` if any row is ``flagged``.
 

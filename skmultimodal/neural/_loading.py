@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from .._frame import IMAGE_MODALITIES, format_rows, image_paths
+from .._frame import IMAGE_MODALITIES, format_lines, format_rows, image_paths
 from ..preprocessing import ImageLoadError, get_image_store
 from ._data import LesionDataset
 
@@ -94,12 +94,13 @@ def load_lesions(
 
 
 def _frame_failure_message(failures, image_root):
-    lines = [
-        f"  row {format_rows([row])}, column {column!r}: {path}: {reason}"
-        for row, column, path, reason in failures[:10]
-    ]
-    if len(failures) > 10:
-        lines.append(f"  ... ({len(failures)} images in all)")
+    lines = format_lines(
+        (
+            f"row {format_rows([row])}, column {column!r}: {path}: {reason}"
+            for row, column, path, reason in failures
+        ),
+        " images",
+    )
     hint = "Fix or replace these files, or drop their rows."
     if all(reason == "file not found" for *_, reason in failures):
         hint += (
@@ -108,5 +109,5 @@ def _frame_failure_message(failures, image_root):
         )
     return (
         f"{len(failures)} image(s) of the lesion frame could not be loaded, so "
-        f"nothing was trained or predicted:\n" + "\n".join(lines) + "\n" + hint
+        f"nothing was trained or predicted:\n{lines}\n{hint}"
     )

@@ -35,6 +35,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .._cache import get_image_memory_limit, parse_bytes, register_cache
+from .._frame import format_lines
 from ._claims import through_entries
 from ._entries import DIGEST_SIZE, Entries
 from ._images import load_image
@@ -77,10 +78,8 @@ class ImageLoadError(ValueError):
 
 
 def _failure_message(failures):
-    lines = [f"  {path}: {reason}" for _, path, reason in failures[:10]]
-    if len(failures) > 10:
-        lines.append(f"  ... ({len(failures)} files in all)")
-    return f"{len(failures)} image file(s) could not be loaded:\n" + "\n".join(lines)
+    lines = format_lines((f"{path}: {reason}" for _, path, reason in failures), " files")
+    return f"{len(failures)} image file(s) could not be loaded:\n{lines}"
 
 
 class ImageStore:
@@ -274,12 +273,13 @@ class ImageStore:
                     failed[digest] = reason
         bar.close()
         if damaged:
-            lines = [f"  {entry}: {problem} (image {path})" for entry, problem, path in damaged]
+            lines = format_lines(
+                f"{entry}: {problem} (image {path})" for entry, problem, path in damaged
+            )
             warnings.warn(
                 f"{len(damaged)} entries of the image cache were damaged or not "
                 "written by this version; their images were decoded again and "
-                "the entries replaced:\n" + "\n".join(lines[:10])
-                + (f"\n  ... ({len(lines)} in all)" if len(lines) > 10 else ""),
+                f"the entries replaced:\n{lines}",
                 stacklevel=3,
             )
         return failed
