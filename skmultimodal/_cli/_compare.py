@@ -69,7 +69,7 @@ def run(arguments):
     setup = net_study(arguments)
     X, y, groups, source = setup.data
     study = ModalityStudy(
-        _candidates(setup, arguments),
+        _candidates(setup.preset, setup.net["weights"], arguments),
         cv=arguments.cv,
         test_size=arguments.test_size or None,
         random_state=arguments.seed,
@@ -111,13 +111,15 @@ def run(arguments):
     return 0
 
 
-def _candidates(setup, arguments):
+def _candidates(preset, weights, arguments):
+    # Called as (preset, weights, arguments): the tests swap in cheaper candidates here.
     from ..forest import MetadataForestClassifier
     from ..model_selection import modality_candidates
     from ..neural import MultimodalLesionClassifier
 
     net = MultimodalLesionClassifier(
-        **setup.net, device=arguments.device, random_state=arguments.seed
+        **{**preset["net"], "weights": weights}, device=arguments.device,
+        random_state=arguments.seed,
     )
-    forest = MetadataForestClassifier(**setup.preset["forest"], random_state=arguments.seed)
+    forest = MetadataForestClassifier(**preset["forest"], random_state=arguments.seed)
     return modality_candidates(net, forest)
