@@ -89,11 +89,12 @@ robustness = modality_robustness(net, X, y, groups=patients, cv=3)
 robustness.results.head()
 
 # %%
-# Mean over the folds, per subset of modalities available, in the paper's
-# order of combinations:
-robustness.results.groupby("available", sort=False)[
-    ["map", "top1", "auc_melanoma", "n_scored"]
-].mean().round(3)
+# Mean and standard deviation over the folds, per subset of modalities
+# available, in the paper's order of combinations: ``summarize`` tabulates
+# these results as it does a study's.
+from skmultimodal.model_selection import summarize
+
+summarize(robustness.results).round(3)
 
 # %%
 # The same, drawn: each small dot is a fold, the larger marker and its bar

@@ -90,6 +90,6 @@ def run(arguments):
         image_size=arguments.image_size, test_size=arguments.test_size or None,
         out=arguments.out, exclude=arguments.exclude, random_state=arguments.seed,
         max_epochs=arguments.epochs, batch_size=arguments.batch_size, lr=arguments.lr,
-        device=arguments.device, cache_dir=arguments.cache_dir, verbose=1,
+        device=arguments.device, cache_dir=arguments.cache_dir, verbose=2,  # epoch losses: pretraining runs for minutes to hours
     )
     return 0
