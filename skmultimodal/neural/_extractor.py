@@ -217,8 +217,9 @@ class ImageFeatureExtractor(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_images, n_output_features_)
-            float32; rows of NaN for empty cells.
+        features : ndarray of shape (n_images, n_features)
+            float32, ``n_features`` being ``n_output_features_``; rows of NaN
+            for empty cells.
         """
         check_is_fitted(self)
         frame = self._paths(X, reset=False)
