@@ -53,12 +53,13 @@ def main():
         save, _ = best_time(lambda: save_model(net, path), args.repeats)
         load, loaded = best_time(lambda: load_model(path), args.repeats)
         identical = np.array_equal(loaded.predict_proba(X), expected)
+        size = os.path.getsize(path)
         dump, data = best_time(lambda: pickle.dumps(net), args.repeats)
         undump, _ = best_time(lambda: pickle.loads(data), args.repeats)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPU cores; default architecture "
           f"({net.backbone} x2, embedding {net.embedding_dims}), best of {args.repeats}\n")
     print(f"tensors of the net          {tensors / 1e6:8.1f} MB")
-    print(f"save_model file             {os.path.getsize(path) / 1e6:8.1f} MB  "
+    print(f"save_model file             {size / 1e6:8.1f} MB  "
           f"save {save:.2f} s, load {load:.2f} s, identical probabilities: {identical}")
     print(f"pickle                      {len(data) / 1e6:8.1f} MB  "
           f"dumps {dump:.2f} s, loads {undump:.2f} s")
