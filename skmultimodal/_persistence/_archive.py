@@ -21,8 +21,9 @@ is code (see :mod:`._codec`).
 import hashlib
 import json
 import os
-import uuid
 import zipfile
+
+from .._atomic import written_whole
 
 #: Names the manifest's ``format`` field; other JSON-in-zip files are refused.
 FORMAT = "skmultimodal model"
@@ -69,27 +70,16 @@ def write_archive(path, manifest, members):
             f"Cannot save to {path!r}: the folder {folder!r} does not exist. Create it "
             "first."
         )
-    # Beside the target, so that the final rename stays on one filesystem; a
-    # name of its own, so that processes saving at once never share it.
-    partial = f"{path}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial"
-    try:
-        with open(partial, "x+b") as file:
-            with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
-                for name, data in [(MANIFEST, text.encode()), *members.items()]:
-                    archive.writestr(_entry(name), data)
-                archive.comment = _SEAL_PREFIX + b"0" * _DIGEST_LENGTH
-            end = file.tell()
-            file.seek(0)
-            digest = _sha256(file, end - _DIGEST_LENGTH)
-            file.seek(end - _DIGEST_LENGTH)
-            file.write(digest.encode())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
+    with written_whole(path, durable=True) as partial, open(partial, "x+b") as file:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
+            for name, data in [(MANIFEST, text.encode()), *members.items()]:
+                archive.writestr(_entry(name), data)
+            archive.comment = _SEAL_PREFIX + b"0" * _DIGEST_LENGTH
+        end = file.tell()
+        file.seek(0)
+        digest = _sha256(file, end - _DIGEST_LENGTH)
+        file.seek(end - _DIGEST_LENGTH)
+        file.write(digest.encode())
 
 
 def _entry(name):

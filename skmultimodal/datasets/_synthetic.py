@@ -9,6 +9,7 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
 from sklearn.utils import check_random_state
 
+from .._atomic import written_whole
 from ._vocabulary import CLASSES, SITES
 
 # Bumped whenever the generator changes, so cached demo files are rewritten.
@@ -190,9 +191,8 @@ def _directory(directory, random_state, *arguments):
 def _save(image, path, **options):
     # Write then rename, so an interrupted run never leaves a torn image that
     # a later call would take for a finished one.
-    temporary = f"{path}.{os.getpid()}.tmp"
-    image.save(temporary, format="JPEG" if path.endswith(".jpg") else "PNG", **options)
-    os.replace(temporary, path)
+    with written_whole(path) as temporary:
+        image.save(temporary, format="JPEG" if path.endswith(".jpg") else "PNG", **options)
 
 
 def _colour(rgb, noise, rng):

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
+from .._atomic import written_whole
 from ._folds import RESULT_COLUMNS, expected_rows, scored_parts
 from ._settings import check_same_study
 
@@ -38,17 +39,14 @@ def check_out(out):
 
 def write_csv(path, table):
     """Write ``table`` to ``path`` whole: an interruption leaves the old file."""
-    temporary = path + ".tmp"
-    table.to_csv(temporary, index=False)
-    os.replace(temporary, path)
+    with written_whole(path) as temporary:
+        table.to_csv(temporary, index=False)
 
 
 def write_json(path, content):
     """Write ``content`` to ``path`` whole, as indented JSON."""
-    temporary = path + ".tmp"
-    with open(temporary, "w") as file:
+    with written_whole(path) as temporary, open(temporary, "w") as file:
         json.dump(content, file, indent=2, default=str)
-    os.replace(temporary, path)
 
 
 def read_csv(path):

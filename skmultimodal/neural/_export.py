@@ -11,7 +11,6 @@ loaded, and gives the tower the normalisation it was trained with.
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from functools import partial
 
@@ -20,6 +19,7 @@ import torch
 from safetensors import torch as safetensors_torch
 from sklearn.utils.validation import check_is_fitted
 
+from .._atomic import written_whole
 from .._frame import IMAGE_MODALITIES
 
 #: The ``format`` field of a tower description.
@@ -271,16 +271,8 @@ def _write_json(description, target):
 
 def _write_atomically(path, write):
     """``write(target)`` into a temporary file renamed into place: no reader sees half a file."""
-    folder = os.path.dirname(path) or "."
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".export-", suffix=".tmp")
-    os.close(handle)
-    try:
+    with written_whole(path) as temporary:
         write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def exported_weights(directory, modalities=IMAGE_MODALITIES, *, substitute=None, default=None):

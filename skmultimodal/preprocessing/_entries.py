@@ -7,11 +7,11 @@ so that a damaged or foreign file is decoded again rather than trusted.
 
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy as np
 
+from .._atomic import written_whole
 from ._images import DECODER_VERSION
 
 DIGEST_SIZE = 16  # bytes of a content digest (BLAKE2b)
@@ -99,17 +99,8 @@ class Entries:
             _MAGIC, _FORMAT_VERSION, DECODER_VERSION, self.image_size,
             zlib.crc32(pixels), digest,
         )
-        handle, temporary = tempfile.mkstemp(
-            dir=os.path.dirname(path), prefix=os.path.basename(path), suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(self.header + pixels.tobytes() + trailer)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        with written_whole(path) as temporary, open(temporary, "wb") as file:
+            file.write(self.header + pixels.tobytes() + trailer)
 
 
 def npy_header(shape):
